@@ -1,0 +1,1 @@
+//! Thin wrappers around the AWS SDK: client construction and one module per service.

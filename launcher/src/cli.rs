@@ -1,0 +1,47 @@
+//! Command-line surface of `vanish`: the global options and the subcommands.
+//!
+//! Each subcommand's own options live beside its logic (`cmd/<name>.rs`, a
+//! `clap::Args` struct called `Args`); this file only wires them together.
+//! Invariant: every flag has an environment mirror (`env = "..."`).
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+/// Review apps on AWS Fargate that delete themselves.
+#[derive(Debug, Parser)]
+#[command(name = "vanish", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// More log output on stderr (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, env = "VANISH_QUIET")]
+    pub quiet: bool,
+    /// Log filter in tracing's EnvFilter syntax; overrides -v/-q.
+    #[arg(long = "log", global = true, env = "VANISH_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the ECS requests a spec turns into, without touching AWS.
+    Render(cmd::render::Args),
+    /// Launch (or replace) a review app and print its URL.
+    Up(Box<cmd::up::Args>),
+    /// List running review apps.
+    Ls(cmd::ls::Args),
+    /// Stop review apps by name.
+    Down(cmd::down::Args),
+    /// Stop every review app whose expiry has passed.
+    Sweep(cmd::sweep::Args),
+}

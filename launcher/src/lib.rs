@@ -1,0 +1,16 @@
+//! vanish: launch self-deleting review apps on AWS Fargate.
+//!
+//! The crate is split into pure logic and thin effects:
+//! - pure: `spec` (compose + ecs-params → Spec), `plan` (Spec → Plan),
+//!   the wait/progress state and the ENI → IP lookup decisions;
+//! - effects: `aws` (SDK calls only), `cmd` (one module per subcommand).
+//!
+//! `contract` holds the names shared with vanish-init; `exit` the exit codes.
+
+pub mod aws;
+pub mod cli;
+pub mod cmd;
+pub mod contract;
+pub mod exit;
+pub mod logging;
+pub mod plan;

@@ -1,0 +1,51 @@
+//! `vanish`: the CLI a CI job calls. Parses flags, runs one subcommand, maps
+//! the outcome to a documented exit code (see `exit.rs`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use vanish::cli::{Cli, Command};
+use vanish::cmd;
+use vanish::exit::{self, Exit};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            eprintln!("{}", exit::render(&err));
+            exit::code_of(&err).into()
+        }
+    }
+}
+
+fn run() -> anyhow::Result<Exit> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are successes; anything else is bad input.
+            let _ = e.print();
+            return Ok(if e.use_stderr() {
+                Exit::BadInput
+            } else {
+                Exit::Ok
+            });
+        }
+    };
+    vanish::logging::init(
+        cli.global.verbose,
+        cli.global.quiet,
+        cli.global.log.as_deref(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Render(args) => cmd::render::run(args).await,
+            Command::Up(args) => cmd::up::run(*args).await,
+            Command::Ls(args) => cmd::ls::run(args).await,
+            Command::Down(args) => cmd::down::run(args).await,
+            Command::Sweep(args) => cmd::sweep::run(args).await,
+        }
+    })
+}

@@ -1,0 +1,4 @@
+//! Spec → Plan: the exact ECS requests for one review app (pure).
+pub mod model;
+
+pub use model::Plan;

@@ -1,0 +1,2 @@
+//! vanish-init: placeholder entry point (filled in by the supervisor work).
+fn main() {}
