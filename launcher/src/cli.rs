@@ -30,6 +30,15 @@ pub struct Global {
     /// Log filter in tracing's EnvFilter syntax; overrides -v/-q.
     #[arg(long = "log", global = true, env = "VANISH_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// AWS region; also names the region in the awslogs configuration.
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// AWS shared-config profile (credentials chain as the aws CLI's).
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -39,13 +39,14 @@ fn run() -> anyhow::Result<Exit> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let global = cli.global;
     rt.block_on(async move {
         match cli.command {
-            Command::Render(args) => cmd::render::run(args).await,
-            Command::Up(args) => cmd::up::run(*args).await,
-            Command::Ls(args) => cmd::ls::run(args).await,
-            Command::Down(args) => cmd::down::run(args).await,
-            Command::Sweep(args) => cmd::sweep::run(args).await,
+            Command::Render(args) => cmd::render::run(&global, args).await,
+            Command::Up(args) => cmd::up::run(&global, *args).await,
+            Command::Ls(args) => cmd::ls::run(&global, args).await,
+            Command::Down(args) => cmd::down::run(&global, args).await,
+            Command::Sweep(args) => cmd::sweep::run(&global, args).await,
         }
     })
 }

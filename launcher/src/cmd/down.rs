@@ -1,10 +1,11 @@
 //! `vanish down` (not implemented yet).
 
+use crate::cli::Global;
 use crate::exit::{Exit, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub async fn run(_args: Args) -> anyhow::Result<Exit> {
+pub async fn run(_global: &Global, _args: Args) -> anyhow::Result<Exit> {
     Err(Failure::new(Exit::TaskFailed, "'vanish down' is not implemented yet").into())
 }
