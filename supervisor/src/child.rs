@@ -64,15 +64,38 @@ fn classify(program: &OsString, e: &io::Error) -> SpawnError {
 
 /// Runs in the forked child before exec: default disposition for every
 /// signal, then an empty mask. Only async-signal-safe calls.
+///
+/// The raw `rt_sigaction` syscall, not libc's `sigaction`: glibc and musl
+/// refuse their reserved real-time signals (32-34), and glibc's posix_spawn
+/// leaves exactly those ignored in whatever it starts, so a supervisor
+/// started that way would pass them on as ignored.
 fn reset_signals() -> io::Result<()> {
-    // SAFETY: sigaction/sigemptyset/sigprocmask are async-signal-safe and
-    // get pointers to initialised locals. Errors for KILL/STOP or libc-
-    // reserved signals are expected and ignored.
+    // The kernel's `struct sigaction` on x86_64 / aarch64.
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: libc::c_ulong,
+        flags: libc::c_ulong,
+        restorer: libc::c_ulong,
+        mask: u64,
+    }
+    let dfl = KernelSigaction {
+        handler: libc::SIG_DFL as libc::c_ulong,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: rt_sigaction reads `dfl` (a live, correctly laid out value)
+    // and writes nothing (null old action); sigprocmask gets an
+    // initialised set. Errors for KILL/STOP are expected and ignored.
     unsafe {
-        let mut dfl: libc::sigaction = std::mem::zeroed();
-        dfl.sa_sigaction = libc::SIG_DFL;
-        for sig in 1..=libc::SIGRTMAX() {
-            libc::sigaction(sig, &dfl, std::ptr::null_mut());
+        for sig in 1..=64 {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                &dfl as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            );
         }
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);

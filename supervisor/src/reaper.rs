@@ -8,7 +8,8 @@
 //!   reparented to us and "no child left" means "no descendant left".
 //! - `signal_everyone` uses `kill(-1)` only as PID 1 (then it means "the
 //!   whole namespace"). Otherwise it must not touch anything outside our
-//!   tree: it signals our descendants, found through /proc.
+//!   tree: it signals our descendants, found through /proc (without /proc,
+//!   e.g. in a bare chroot, it falls back to the child's process group).
 
 use std::io;
 
@@ -49,22 +50,24 @@ pub fn reap(main: i32) -> (Option<i32>, bool) {
 /// Sends `sig` to everything still running under us; returns how many
 /// processes were signalled (as PID 1: 1 if any, since kill(-1) says no
 /// more).
-pub fn signal_everyone(sig: i32, pid1: bool) -> usize {
+pub fn signal_everyone(sig: i32, pid1: bool, group: i32) -> usize {
     if pid1 {
         return usize::from(signals::send(-1, sig));
     }
     let me = std::process::id() as i32;
-    descendants(me)
-        .into_iter()
-        .filter(|&pid| signals::send(pid, sig))
-        .count()
+    match descendants(me) {
+        Some(pids) => pids
+            .into_iter()
+            .filter(|&pid| signals::send(pid, sig))
+            .count(),
+        None => usize::from(signals::send(-group, sig)),
+    }
 }
 
-/// Every process whose parent chain leads to `root`, from one /proc scan.
-fn descendants(root: i32) -> Vec<i32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
+/// Every process whose parent chain leads to `root`, from one /proc scan;
+/// `None` if /proc cannot be read.
+fn descendants(root: i32) -> Option<Vec<i32>> {
+    let dir = std::fs::read_dir("/proc").ok()?;
     let table: Vec<(i32, i32)> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| {
@@ -72,7 +75,9 @@ fn descendants(root: i32) -> Vec<i32> {
             Some((pid, parse_ppid(&stat)?))
         })
         .collect();
-    tree(root, &table)
+    // An empty or foreign /proc (not mounted, other namespace) lacks us.
+    let mounted = std::fs::metadata(format!("/proc/{root}")).is_ok();
+    mounted.then(|| tree(root, &table))
 }
 
 /// Pure part of `descendants`: `table` holds (pid, ppid) pairs.

@@ -121,7 +121,7 @@ fn supervise(opts: &Options) -> u8 {
                     sig,
                     to: To::Everyone,
                 } => {
-                    let n = reaper::signal_everyone(sig, pid1);
+                    let n = reaper::signal_everyone(sig, pid1, child);
                     crate::debug!("sent {} to everyone ({n} signalled)", signals::name(sig));
                 }
             }

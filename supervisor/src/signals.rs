@@ -49,7 +49,7 @@ pub fn block_all() -> io::Result<libc::sigset_t> {
 /// a spurious interruption, which the caller treats as a timer check).
 pub fn wait(set: &libc::sigset_t, timeout: Option<Duration>) -> Option<i32> {
     let ts = timeout.map(|d| libc::timespec {
-        tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
+        tv_sec: d.as_secs().min(i32::MAX as u64) as _,
         tv_nsec: d.subsec_nanos() as libc::c_long,
     });
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
