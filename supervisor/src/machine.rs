@@ -82,7 +82,7 @@ pub enum Note {
     WillExpire { left: Duration },
     Expired,
     ChildExited(i32),
-    Draining,
+    Draining { kill_in: Duration },
     Escalating(Why),
 }
 
@@ -181,7 +181,9 @@ impl Machine {
                     // grace only if no stop is under way already.
                     match phase {
                         Phase::Running => {
-                            out.push(Note(self::Note::Draining));
+                            out.push(Note(self::Note::Draining {
+                                kill_in: self.cfg.grace,
+                            }));
                             out.push(Send {
                                 sig: SIGTERM,
                                 to: To::Everyone,
@@ -190,10 +192,15 @@ impl Machine {
                                 kill_at: now + self.cfg.grace,
                             };
                         }
-                        Phase::Draining { .. } => out.push(Send {
-                            sig: SIGTERM,
-                            to: To::Everyone,
-                        }),
+                        Phase::Draining { kill_at } => {
+                            out.push(Note(self::Note::Draining {
+                                kill_in: kill_at.saturating_sub(now),
+                            }));
+                            out.push(Send {
+                                sig: SIGTERM,
+                                to: To::Everyone,
+                            });
+                        }
                         Phase::Killing { .. } | Phase::Done => {}
                     }
                 }
@@ -339,7 +346,7 @@ mod tests {
                     s(1),
                     &[
                         Action::Note(N::ChildExited(0)),
-                        Action::Note(N::Draining),
+                        Action::Note(N::Draining { kill_in: s(10) }),
                         TERM_ALL,
                     ],
                     drain,
@@ -500,7 +507,11 @@ mod tests {
                 (
                     reaped(Some(143), false),
                     s(5),
-                    &[Action::Note(N::ChildExited(143)), TERM_ALL],
+                    &[
+                        Action::Note(N::ChildExited(143)),
+                        Action::Note(N::Draining { kill_in: s(6) }),
+                        TERM_ALL,
+                    ],
                     drain,
                 ),
                 (

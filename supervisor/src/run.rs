@@ -152,7 +152,10 @@ fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
             signals::name(code - 128)
         ),
         Note::ChildExited(code) => info!("child exited with code {code}"),
-        Note::Draining => info!("sending SIGTERM to leftover processes, SIGKILL in {grace}"),
+        Note::Draining { kill_in } => info!(
+            "sending SIGTERM to leftover processes, SIGKILL in {}",
+            human(kill_in)
+        ),
         Note::Escalating(Why::Grace) => warn!("grace of {grace} over; sending SIGKILL to all"),
         Note::Escalating(Why::SecondSignal(sig)) => {
             warn!("second {}; sending SIGKILL to all now", signals::name(sig))
@@ -178,10 +181,11 @@ fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) ->
     )
 }
 
-/// Whole seconds (or milliseconds under a second), humantime style.
+/// Nearest whole second (milliseconds under half a second), humantime
+/// style: a warning due 1s before expiry says "1s", not "999ms".
 fn human(d: Duration) -> String {
-    let d = if d >= Duration::from_secs(1) {
-        Duration::from_secs(d.as_secs())
+    let d = if d >= Duration::from_millis(500) {
+        Duration::from_secs((d + Duration::from_millis(500)).as_secs())
     } else {
         Duration::from_millis(d.as_millis() as u64)
     };

@@ -117,6 +117,15 @@ impl Running {
         before
     }
 
+    /// Waits until every line in `want` has shown on stdout, in any order.
+    pub fn expect_stdout_all(&mut self, want: &[&str]) {
+        let mut missing: Vec<&str> = want.to_vec();
+        while !missing.is_empty() {
+            let (_, line) = self.expect_in(true, |l| missing.contains(&l), &missing.join(" + "));
+            missing.retain(|m| *m != line);
+        }
+    }
+
     /// Waits for a stdout line starting with `prefix`; returns that line.
     pub fn expect_stdout_prefix(&mut self, prefix: &str) -> String {
         self.expect_in(true, |l| l.starts_with(prefix), prefix).1
