@@ -100,13 +100,10 @@ fn supervise(opts: &Options) -> u8 {
             Some(sig) => Event::Signal(sig),
             None => Event::Tick,
         };
-        for action in m.step(event, start.elapsed()) {
-            match action {
-                Action::Exit(code) => {
-                    crate::debug!("exit code={code}");
-                    return code.clamp(0, 255) as u8;
-                }
-                Action::Note(note) => say(note, opts, expiry.after, target_pid),
+        let actions = m.step(event, start.elapsed());
+        // Signals first, logging after: a log line never delays a signal.
+        for action in &actions {
+            match *action {
                 Action::Send {
                     sig,
                     to: To::Target,
@@ -124,12 +121,27 @@ fn supervise(opts: &Options) -> u8 {
                     let n = reaper::signal_everyone(sig, pid1, child);
                     crate::debug!("sent {} to everyone ({n} signalled)", signals::name(sig));
                 }
+                Action::Note(_) | Action::Exit(_) => {}
+            }
+        }
+        for action in actions {
+            match action {
+                Action::Note(note) => say(note, opts, expiry.after, target_pid),
+                Action::Exit(code) => {
+                    crate::debug!("exit code={code}");
+                    return code.clamp(0, 255) as u8;
+                }
+                Action::Send { .. } => {}
             }
         }
     }
 }
 
 fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
+    // The hot path (a forwarded signal) formats nothing unless asked to.
+    if matches!(note, Note::Forwarded(_)) && !log::enabled(log::Level::Debug) {
+        return;
+    }
     let to = if target_pid < 0 {
         format!("group {}", -target_pid)
     } else {
