@@ -290,3 +290,35 @@ fn no_command_prints_usage_and_exits_2() {
     assert_eq!(out.code(), 0);
     assert!(out.stdout.starts_with("Usage: vanish-init"), "{out:?}");
 }
+
+#[test]
+fn child_owns_the_terminal_when_there_is_one() {
+    // `script` gives the supervisor a pty as its controlling terminal; a
+    // child outside the foreground group would be stopped by SIGTTIN on
+    // `read` and the test would hit its deadline.
+    vanish_e2e::init::require("/usr/bin/script", "apt-get install -y util-linux");
+    for mode in MODES {
+        let inner = command(mode, &["-q", "--", "sh", "-c", "read x; echo got:$x"]);
+        let mut line: Vec<String> = vec![inner.get_program().to_string_lossy().into_owned()];
+        line.extend(
+            inner
+                .get_args()
+                .map(|a| format!("'{}'", a.to_string_lossy())),
+        );
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &line.join(" "), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn script");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"hello\n")
+            .expect("write");
+        let out = vanish_e2e::wait(child, T);
+        assert_eq!(out.code(), 0, "{mode:?}: {out:?}");
+        assert!(out.stdout.contains("got:hello"), "{mode:?}: {out:?}");
+    }
+}

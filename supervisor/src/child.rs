@@ -7,7 +7,10 @@
 //!   posix_spawn path leaves our mask in place, and glibc's posix_spawn
 //!   marks its internal signals ignored. The e2e tests read
 //!   /proc/<child>/status to prove it.
-//! - The process group id is the child's pid, so "the group" = `-pid`.
+//! - The process group id is the child's pid, so "the group" = `-pid`. If
+//!   stdin is our controlling terminal, the child's group becomes its
+//!   foreground group (like tini), so an interactive app can read it
+//!   without being stopped by SIGTTIN.
 //! - The `Child` handle is dropped, never waited on: reaping belongs to
 //!   reaper.rs alone (a second reaper would race `waitpid(-1)` and lose
 //!   the status).
@@ -39,8 +42,8 @@ impl fmt::Display for SpawnError {
 pub fn spawn(argv: &[OsString]) -> Result<i32, SpawnError> {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]).process_group(0);
-    // SAFETY: `reset_signals` only calls async-signal-safe functions.
-    unsafe { cmd.pre_exec(reset_signals) };
+    // SAFETY: `prepare` only calls async-signal-safe functions.
+    unsafe { cmd.pre_exec(prepare) };
     match cmd.spawn() {
         Ok(child) => Ok(child.id() as i32),
         Err(e) => Err(classify(&argv[0], &e)),
@@ -62,7 +65,18 @@ fn classify(program: &OsString, e: &io::Error) -> SpawnError {
     }
 }
 
-/// Runs in the forked child before exec: default disposition for every
+/// Runs in the forked child, after setpgid, before exec.
+fn prepare() -> io::Result<()> {
+    // SAFETY: tcsetpgrp/getpid are async-signal-safe. Fails (ENOTTY, ...)
+    // when stdin is not our terminal: nothing to do then. SIGTTOU is still
+    // blocked here (inherited mask), so a background caller is allowed.
+    unsafe {
+        libc::tcsetpgrp(0, libc::getpid());
+    }
+    reset_signals()
+}
+
+/// Default disposition for every
 /// signal, then an empty mask. Only async-signal-safe calls.
 ///
 /// The raw `rt_sigaction` syscall, not libc's `sigaction`: glibc and musl
