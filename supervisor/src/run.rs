@@ -100,7 +100,12 @@ fn supervise(opts: &Options) -> u8 {
             Some(sig) => Event::Signal(sig),
             None => Event::Tick,
         };
-        let actions = m.step(event, start.elapsed());
+        let mut actions = m.step(event, start.elapsed());
+        // A steady stream of signals must not starve the timer: whatever
+        // woke us, a deadline that has come is handled now.
+        if event != Event::Tick && m.next_wakeup().is_some_and(|at| at <= start.elapsed()) {
+            actions.extend(m.step(Event::Tick, start.elapsed()));
+        }
         // Signals first, logging after: a log line never delays a signal.
         for action in &actions {
             match *action {
