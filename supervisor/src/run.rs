@@ -89,12 +89,14 @@ fn supervise(opts: &Options) -> u8 {
         Target::Child => child,
     };
     let mut child_gone = false;
+    let mut child_code = None;
     loop {
         let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
         let event = match signals::wait(&set, timeout) {
             Some(signals::SIGCHLD) => {
                 let (main, none_left) = reaper::reap(child);
                 child_gone |= main.is_some();
+                child_code = child_code.or(main);
                 Event::Reaped { main, none_left }
             }
             Some(sig) => Event::Signal(sig),
@@ -133,7 +135,9 @@ fn supervise(opts: &Options) -> u8 {
             match action {
                 Action::Note(note) => say(note, opts, expiry.after, target_pid),
                 Action::Exit(code) => {
-                    crate::debug!("exit code={code}");
+                    if child_code != Some(code) {
+                        info!("exiting with code {code} (--ttl-exit-code)");
+                    }
                     return code.clamp(0, 255) as u8;
                 }
                 Action::Send { .. } => {}
@@ -212,4 +216,28 @@ fn human(d: Duration) -> String {
 fn join(argv: &[OsString]) -> String {
     let parts: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_rounds_to_the_nearest_second() {
+        let ms = Duration::from_millis;
+        let rows = [
+            (ms(0), "0s"),
+            (ms(120), "120ms"),
+            (ms(499), "499ms"),
+            (ms(500), "1s"),
+            (ms(999), "1s"),
+            (ms(1499), "1s"),
+            (ms(1500), "2s"),
+            (ms(299_999), "5m"),
+            (ms(5_400_000), "1h 30m"),
+        ];
+        for (d, want) in rows {
+            assert_eq!(human(d), want, "{d:?}");
+        }
+    }
 }
