@@ -38,7 +38,9 @@ pub fn command(mode: Mode, args: &[&str]) -> Command {
     match mode {
         Mode::Pid1 => {
             let mut c = Command::new("unshare");
-            c.args(["--pid", "--fork", "--mount-proc"])
+            // --kill-child: if the test kills unshare, PID 1 (and with it
+            // the whole namespace) dies too instead of lingering.
+            c.args(["--pid", "--fork", "--mount-proc", "--kill-child"])
                 .arg(bin)
                 .args(args);
             c
