@@ -232,56 +232,65 @@ fn bad_values_exit_2_with_one_line_naming_flag_or_variable() {
              vanish-init: VANISH_GRACE: invalid duration \"x\" (expected e.g. 30m, 1h30m)\n",
         ),
     ];
-    for (args, env, want) in rows {
-        let mut cmd = std::process::Command::new(bin("vanish-init"));
-        cmd.args(*args).envs(env.iter().copied());
-        let out = run(&mut cmd, T);
-        assert_eq!(out.code(), 2, "{args:?} {env:?}: {out:?}");
-        assert_eq!(out.stderr, *want, "{args:?} {env:?}");
-        assert_eq!(out.stdout, "", "{args:?} {env:?}");
+    for mode in MODES {
+        for (args, env, want) in rows {
+            let mut cmd = command(mode, args);
+            cmd.envs(env.iter().copied());
+            let out = run(&mut cmd, T);
+            assert_eq!(out.code(), 2, "{mode:?} {args:?} {env:?}: {out:?}");
+            assert_eq!(out.stderr, *want, "{mode:?} {args:?} {env:?}");
+            assert_eq!(out.stdout, "", "{mode:?} {args:?} {env:?}");
+        }
     }
 }
 
 #[test]
 fn flags_win_over_env_and_env_is_read() {
-    // A bad variable under a flag is not even looked at.
-    let mut cmd = std::process::Command::new(bin("vanish-init"));
-    cmd.args(["--ttl", "1h", "--", "true"])
-        .env("VANISH_TTL", "banana");
-    let out = run(&mut cmd, T);
-    assert_eq!(out.code(), 0, "{out:?}");
-    assert!(out.stderr.contains(" ttl=1h "), "{out:?}");
+    for mode in MODES {
+        // A bad variable under a flag is not even looked at.
+        let mut cmd = command(mode, &["--ttl", "1h", "--", "true"]);
+        cmd.env("VANISH_TTL", "banana");
+        let out = run(&mut cmd, T);
+        assert_eq!(out.code(), 0, "{mode:?}: {out:?}");
+        assert!(out.stderr.contains(" ttl=1h "), "{mode:?}: {out:?}");
 
-    // The variables alone configure it (ECS overrides set only env).
-    let mut cmd = std::process::Command::new(bin("vanish-init"));
-    cmd.args(["true"])
-        .env("VANISH_TTL", "2h")
-        .env("VANISH_LOG", "debug");
-    let out = run(&mut cmd, T);
-    assert_eq!(out.code(), 0, "{out:?}");
-    assert!(out.stderr.contains(" ttl=2h "), "{out:?}");
-    assert!(
-        out.stderr.contains("vanish-init: debug: reaped pid="),
-        "{out:?}"
-    );
+        // The variables alone configure it (ECS overrides set only env).
+        let mut cmd = command(mode, &["true"]);
+        cmd.env("VANISH_TTL", "2h").env("VANISH_LOG", "debug");
+        let out = run(&mut cmd, T);
+        assert_eq!(out.code(), 0, "{mode:?}: {out:?}");
+        assert!(out.stderr.contains(" ttl=2h "), "{mode:?}: {out:?}");
+        assert!(
+            out.stderr.contains("vanish-init: debug: reaped pid="),
+            "{mode:?}: {out:?}"
+        );
 
-    // -q beats VANISH_LOG=debug: nothing at all on success.
-    let mut cmd = std::process::Command::new(bin("vanish-init"));
-    cmd.args(["-q", "true"]).env("VANISH_LOG", "debug");
-    let out = run(&mut cmd, T);
-    assert_eq!((out.code(), out.stderr.as_str()), (0, ""), "{out:?}");
+        // -q beats VANISH_LOG=debug: nothing at all on success.
+        let mut cmd = command(mode, &["-q", "true"]);
+        cmd.env("VANISH_LOG", "debug");
+        let out = run(&mut cmd, T);
+        assert_eq!(
+            (out.code(), out.stderr.as_str()),
+            (0, ""),
+            "{mode:?}: {out:?}"
+        );
+    }
 }
 
 #[test]
 fn no_command_prints_usage_and_exits_2() {
-    for args in [&[][..], &["--"][..], &["-v"][..]] {
-        let out = run(std::process::Command::new(bin("vanish-init")).args(args), T);
-        assert_eq!(out.code(), 2, "{args:?}: {out:?}");
-        assert!(
-            out.stderr
-                .starts_with("vanish-init: no command given (see --help)\n\nUsage: vanish-init [OPTIONS] [--] COMMAND [ARGS...]\n"),
-            "{out:?}"
-        );
+    for mode in MODES {
+        for args in [&[][..], &["--"][..], &["-v"][..]] {
+            let out = run(&mut command(mode, args), T);
+            assert_eq!(out.code(), 2, "{mode:?} {args:?}: {out:?}");
+            assert!(
+                out.stderr.starts_with(
+                    "vanish-init: no command given (see --help)\n\n\
+                     Usage: vanish-init [OPTIONS] [--] COMMAND [ARGS...]\n"
+                ),
+                "{mode:?}: {out:?}"
+            );
+        }
     }
     let out = run(
         std::process::Command::new(bin("vanish-init")).arg("--help"),
