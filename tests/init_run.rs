@@ -6,8 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use vanish_e2e::init::{MODES, Mode, command, temp_dir};
-use vanish_e2e::{bin, run};
+use vanish_e2e::init::{MODES, Mode, command, init_bin, temp_dir};
+use vanish_e2e::run;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -292,10 +292,7 @@ fn no_command_prints_usage_and_exits_2() {
             );
         }
     }
-    let out = run(
-        std::process::Command::new(bin("vanish-init")).arg("--help"),
-        T,
-    );
+    let out = run(std::process::Command::new(init_bin()).arg("--help"), T);
     assert_eq!(out.code(), 0);
     assert!(out.stdout.starts_with("Usage: vanish-init"), "{out:?}");
 }

@@ -32,9 +32,23 @@ pub const MODES: [Mode; 2] = [Mode::Pid1, Mode::Sub];
 /// Default deadline for a whole scenario.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// The binary under test: `VANISH_INIT_BIN` if set (e.g. the static musl
+/// release build, to run the same suite against what ships), else the
+/// workspace build.
+pub fn init_bin() -> std::path::PathBuf {
+    match std::env::var_os("VANISH_INIT_BIN") {
+        Some(p) => {
+            let p = std::path::PathBuf::from(p);
+            assert!(p.is_file(), "VANISH_INIT_BIN={} is not a file", p.display());
+            p
+        }
+        None => crate::bin("vanish-init"),
+    }
+}
+
 /// `vanish-init ARGS` as `mode` says; env and cwd are the caller's to set.
 pub fn command(mode: Mode, args: &[&str]) -> Command {
-    let bin = crate::bin("vanish-init");
+    let bin = init_bin();
     match mode {
         Mode::Pid1 => {
             let mut c = Command::new("unshare");
