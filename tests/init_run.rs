@@ -328,3 +328,33 @@ fn child_owns_the_terminal_when_there_is_one() {
         assert!(out.stdout.contains("got:hello"), "{mode:?}: {out:?}");
     }
 }
+
+#[test]
+fn a_closed_stderr_is_not_a_signal_for_the_child() {
+    // Our log write to a closed pipe raises SIGPIPE on ourselves (blocked,
+    // so queued): it is not from outside and must not be forwarded.
+    for mode in MODES {
+        let mut cmd = command(
+            mode,
+            &[
+                "--",
+                "sh",
+                "-c",
+                "trap 'echo got-pipe' PIPE; sleep 0.5; echo done",
+            ],
+        );
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stderr.take()); // close the read end before it logs
+        let out = vanish_e2e::wait(child, T);
+        assert_eq!(
+            (out.code(), out.stdout.as_str()),
+            (0, "done\n"),
+            "{mode:?}: {out:?}"
+        );
+    }
+}

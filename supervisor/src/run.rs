@@ -117,8 +117,11 @@ fn supervise(opts: &Options) -> u8 {
                 } => {
                     // A reaped child's pid may be reused: never signal it
                     // alone; its group still exists while it has members.
-                    if !(child_gone && opts.target == Target::Child) {
-                        signals::send(target_pid, sig);
+                    // A live child that moved itself to another process
+                    // group (job control) still gets it, directly.
+                    let skip = child_gone && opts.target == Target::Child;
+                    if !skip && !signals::send(target_pid, sig) && !child_gone {
+                        signals::send(child, sig);
                     }
                 }
                 Action::Send {

@@ -47,16 +47,33 @@ pub fn block_all() -> io::Result<libc::sigset_t> {
 
 /// The next signal from `set`, or `None` once `timeout` has elapsed (or on
 /// a spurious interruption, which the caller treats as a timer check).
+///
+/// Signals the supervisor raised on itself are skipped: the SIGPIPE a log
+/// write to a closed stderr queues (blocked, so it does not kill us) is not
+/// a signal from outside and must not be forwarded.
 pub fn wait(set: &libc::sigset_t, timeout: Option<Duration>) -> Option<i32> {
     let ts = timeout.map(|d| libc::timespec {
         tv_sec: d.as_secs().min(i32::MAX as u64) as _,
         tv_nsec: d.subsec_nanos() as libc::c_long,
     });
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
-    // SAFETY: `set` and `ts_ptr` point to live, initialised values (or null
-    // for "no timeout"); the siginfo out-parameter may be null.
-    let sig = unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), ts_ptr) };
-    (sig > 0).then_some(sig)
+    let me = std::process::id() as libc::pid_t;
+    loop {
+        // SAFETY: siginfo_t is plain data the kernel fills in.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `set`, `info` and `ts_ptr` point to live, initialised
+        // values (or null for "no timeout").
+        let sig = unsafe { libc::sigtimedwait(set, &mut info, ts_ptr) };
+        if sig <= 0 {
+            return None;
+        }
+        // SAFETY: si_pid is valid for the SI_USER/SI_TKILL codes checked.
+        let from_self = matches!(info.si_code, libc::SI_USER | libc::SI_TKILL)
+            && unsafe { info.si_pid() } == me;
+        if !from_self {
+            return Some(sig);
+        }
+    }
 }
 
 /// Sends `sig` to `pid` (negative: a process group; -1: everyone we may
