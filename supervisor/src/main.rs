@@ -1,2 +1,22 @@
-//! vanish-init: placeholder entry point (filled in by the supervisor work).
-fn main() {}
+//! vanish-init: a tiny PID 1 for review-app containers. Runs COMMAND, reaps
+//! every zombie, forwards signals, and expires after a TTL or at a deadline.
+//!
+//! Layout: pure logic (`machine`, `options`, `status`) with table-driven
+//! tests; thin effects around it (`signals`, `child`, `reaper`); `run` glues
+//! them. No async runtime, no clap, no tracing: every byte ships in every
+//! review-app image (see the commit that introduced this file for sizes).
+
+mod child;
+mod log;
+mod machine;
+mod options;
+mod reaper;
+mod run;
+mod signals;
+mod status;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::from(run::run())
+}

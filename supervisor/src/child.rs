@@ -1,0 +1,121 @@
+//! Spawns the main child: found on PATH, in its own process group, with
+//! the supervisor's env, cwd and stdio.
+//!
+//! Invariants:
+//! - The child starts with an empty signal mask and default dispositions,
+//!   set explicitly between fork and exec (`reset_signals`): std's
+//!   posix_spawn path leaves our mask in place, and glibc's posix_spawn
+//!   marks its internal signals ignored. The e2e tests read
+//!   /proc/<child>/status to prove it.
+//! - The process group id is the child's pid, so "the group" = `-pid`. If
+//!   stdin is our controlling terminal, the child's group becomes its
+//!   foreground group (like tini), so an interactive app can read it
+//!   without being stopped by SIGTTIN.
+//! - The `Child` handle is dropped, never waited on: reaping belongs to
+//!   reaper.rs alone (a second reaper would race `waitpid(-1)` and lose
+//!   the status).
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use nix::libc;
+
+/// Why the command could not be started, and the exit code that says so.
+#[derive(Debug)]
+pub struct SpawnError {
+    pub command: String,
+    pub reason: String,
+    /// 127 not found, 126 found but not executable.
+    pub code: u8,
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.command, self.reason)
+    }
+}
+
+/// Starts `argv` (non-empty) and returns its pid.
+pub fn spawn(argv: &[OsString]) -> Result<i32, SpawnError> {
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]).process_group(0);
+    // SAFETY: `prepare` only calls async-signal-safe functions.
+    unsafe { cmd.pre_exec(prepare) };
+    match cmd.spawn() {
+        Ok(child) => Ok(child.id() as i32),
+        Err(e) => Err(classify(&argv[0], &e)),
+    }
+}
+
+fn classify(program: &OsString, e: &io::Error) -> SpawnError {
+    let command = program.to_string_lossy().into_owned();
+    let (code, reason) = match e.kind() {
+        io::ErrorKind::NotFound if !command.contains('/') => (127, "command not found".to_owned()),
+        io::ErrorKind::NotFound => (127, "no such file or directory".to_owned()),
+        io::ErrorKind::PermissionDenied => (126, "permission denied (not executable)".to_owned()),
+        _ => (126, format!("cannot execute: {e}")),
+    };
+    SpawnError {
+        command,
+        reason,
+        code,
+    }
+}
+
+/// Runs in the forked child, after setpgid, before exec.
+fn prepare() -> io::Result<()> {
+    // SAFETY: tcsetpgrp/getpid are async-signal-safe. Fails (ENOTTY, ...)
+    // when stdin is not our terminal: nothing to do then. SIGTTOU is still
+    // blocked here (inherited mask), so a background caller is allowed.
+    unsafe {
+        libc::tcsetpgrp(0, libc::getpid());
+    }
+    reset_signals()
+}
+
+/// Default disposition for every
+/// signal, then an empty mask. Only async-signal-safe calls.
+///
+/// The raw `rt_sigaction` syscall, not libc's `sigaction`: glibc and musl
+/// refuse their reserved real-time signals (32-34), and glibc's posix_spawn
+/// leaves exactly those ignored in whatever it starts, so a supervisor
+/// started that way would pass them on as ignored.
+fn reset_signals() -> io::Result<()> {
+    // The kernel's `struct sigaction` on x86_64 / aarch64.
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: libc::c_ulong,
+        flags: libc::c_ulong,
+        restorer: libc::c_ulong,
+        mask: u64,
+    }
+    let dfl = KernelSigaction {
+        handler: libc::SIG_DFL as libc::c_ulong,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: rt_sigaction reads `dfl` (a live, correctly laid out value)
+    // and writes nothing (null old action); sigprocmask gets an
+    // initialised set. Errors for KILL/STOP are expected and ignored.
+    unsafe {
+        for sig in 1..=64 {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                &dfl as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            );
+        }
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

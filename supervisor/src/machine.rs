@@ -1,0 +1,644 @@
+//! The supervisor's pure state machine: `step(event, now) -> actions`.
+//!
+//! Running → Draining(kill_at) → Killing → Done. Time is an argument (time
+//! since start, on the monotonic clock), so every transition is a table row.
+//!
+//! Invariants:
+//! - Nothing is SIGKILLed without having had its SIGTERM and a grace period
+//!   first, except on a second SIGTERM/SIGINT from outside (asked for).
+//! - External SIGTERM/SIGINT is forwarded to the target and starts the grace
+//!   clock; it is never restarted, so the total stop time stays within
+//!   `grace` (keep it under ECS's stopTimeout).
+//! - Exit happens only once no process is left to reap; the exit code is the
+//!   main child's (code or 128+N), or `ttl_exit_code` after an expiry.
+//! - `next_wakeup` is `None` whenever nothing is scheduled: no timer, no
+//!   wake-up while idle.
+
+use std::time::Duration;
+
+/// Between repeated SIGKILL sweeps while something still has to die (a
+/// fork racing the first sweep). Only ever armed in `Killing`.
+pub const REKILL: Duration = Duration::from_millis(100);
+
+pub const SIGINT: i32 = 2;
+pub const SIGKILL: i32 = 9;
+pub const SIGTERM: i32 = 15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    pub grace: Duration,
+    /// Expiry, as time since start.
+    pub expiry: Option<Duration>,
+    pub warn_before: Duration,
+    pub ttl_exit_code: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Running,
+    /// SIGTERM went out; SIGKILL for everything at `kill_at`.
+    Draining {
+        kill_at: Duration,
+    },
+    /// SIGKILL went out; another sweep at `rekill_at` if needed.
+    Killing {
+        rekill_at: Duration,
+    },
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A signal from outside (never SIGCHLD).
+    Signal(i32),
+    /// One `waitpid(-1, WNOHANG)` sweep: the main child's exit code if it was
+    /// among the reaped, and whether no child at all is left.
+    Reaped { main: Option<i32>, none_left: bool },
+    /// The timeout from `next_wakeup` elapsed.
+    Tick,
+}
+
+/// Who a signal goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum To {
+    /// The configured target: the child's group or the child alone.
+    Target,
+    /// Everything still running: as PID 1 the whole namespace, otherwise all
+    /// our descendants.
+    Everyone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    Grace,
+    SecondSignal(i32),
+}
+
+/// Facts worth a log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    Forwarded(i32),
+    Stopping(i32),
+    WillExpire { left: Duration },
+    Expired,
+    ChildExited(i32),
+    Draining { kill_in: Duration },
+    Escalating(Why),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send { sig: i32, to: To },
+    Note(Note),
+    Exit(i32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    cfg: Config,
+    phase: Phase,
+    child_code: Option<i32>,
+    expired: bool,
+    warned: bool,
+}
+
+impl Machine {
+    pub fn new(cfg: Config) -> Machine {
+        // No warning when expiry is already within the warning window at
+        // start: the start line says when it expires.
+        let warned = match cfg.expiry {
+            Some(at) => at <= cfg.warn_before,
+            None => true,
+        };
+        Machine {
+            cfg,
+            phase: Phase::Running,
+            child_code: None,
+            expired: false,
+            warned,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// When the loop must wake up at the latest, or `None` to sleep until a
+    /// signal arrives.
+    pub fn next_wakeup(&self) -> Option<Duration> {
+        match self.phase {
+            Phase::Running => {
+                let expiry = self.cfg.expiry?;
+                if self.warned {
+                    Some(expiry)
+                } else {
+                    Some(expiry - self.cfg.warn_before)
+                }
+            }
+            Phase::Draining { kill_at } => Some(kill_at),
+            Phase::Killing { rekill_at } => Some(rekill_at),
+            Phase::Done => None,
+        }
+    }
+
+    pub fn step(&mut self, event: Event, now: Duration) -> Vec<Action> {
+        use Action::*;
+        let mut out = Vec::new();
+        match (event, self.phase) {
+            (_, Phase::Done) => {}
+            (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Running) => {
+                out.push(Note(self::Note::Stopping(sig)));
+                out.push(Send {
+                    sig,
+                    to: To::Target,
+                });
+                self.phase = Phase::Draining {
+                    kill_at: now + self.cfg.grace,
+                };
+            }
+            (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Draining { .. }) => {
+                self.kill_all(now, Why::SecondSignal(sig), &mut out);
+            }
+            (Event::Signal(sig), Phase::Running | Phase::Draining { .. }) => {
+                out.push(Note(self::Note::Forwarded(sig)));
+                out.push(Send {
+                    sig,
+                    to: To::Target,
+                });
+            }
+            (Event::Signal(_), Phase::Killing { .. }) => {}
+            (Event::Reaped { main, none_left }, phase) => {
+                if let Some(code) = main {
+                    self.child_code = Some(code);
+                    out.push(Note(self::Note::ChildExited(code)));
+                }
+                if none_left {
+                    self.phase = Phase::Done;
+                    out.push(Exit(self.exit_code()));
+                } else if main.is_some() {
+                    // Leftovers (daemons, orphans) get their SIGTERM; a fresh
+                    // grace only if no stop is under way already.
+                    match phase {
+                        Phase::Running => {
+                            out.push(Note(self::Note::Draining {
+                                kill_in: self.cfg.grace,
+                            }));
+                            out.push(Send {
+                                sig: SIGTERM,
+                                to: To::Everyone,
+                            });
+                            self.phase = Phase::Draining {
+                                kill_at: now + self.cfg.grace,
+                            };
+                        }
+                        Phase::Draining { kill_at } => {
+                            out.push(Note(self::Note::Draining {
+                                kill_in: kill_at.saturating_sub(now),
+                            }));
+                            out.push(Send {
+                                sig: SIGTERM,
+                                to: To::Everyone,
+                            });
+                        }
+                        Phase::Killing { .. } | Phase::Done => {}
+                    }
+                }
+            }
+            (Event::Tick, Phase::Running) => {
+                let Some(expiry) = self.cfg.expiry else {
+                    return out;
+                };
+                if now >= expiry {
+                    self.expired = true;
+                    self.warned = true;
+                    out.push(Note(self::Note::Expired));
+                    out.push(Send {
+                        sig: SIGTERM,
+                        to: To::Everyone,
+                    });
+                    self.phase = Phase::Draining {
+                        kill_at: now + self.cfg.grace,
+                    };
+                } else if !self.warned && now + self.cfg.warn_before >= expiry {
+                    self.warned = true;
+                    out.push(Note(self::Note::WillExpire { left: expiry - now }));
+                }
+            }
+            (Event::Tick, Phase::Draining { kill_at }) => {
+                if now >= kill_at {
+                    self.kill_all(now, Why::Grace, &mut out);
+                }
+            }
+            (Event::Tick, Phase::Killing { rekill_at }) => {
+                if now >= rekill_at {
+                    out.push(Send {
+                        sig: SIGKILL,
+                        to: To::Everyone,
+                    });
+                    self.phase = Phase::Killing {
+                        rekill_at: now + REKILL,
+                    };
+                }
+            }
+        }
+        out
+    }
+
+    fn kill_all(&mut self, now: Duration, why: Why, out: &mut Vec<Action>) {
+        out.push(Action::Note(Note::Escalating(why)));
+        out.push(Action::Send {
+            sig: SIGKILL,
+            to: To::Everyone,
+        });
+        self.phase = Phase::Killing {
+            rekill_at: now + REKILL,
+        };
+    }
+
+    fn exit_code(&self) -> i32 {
+        if self.expired {
+            i32::from(self.cfg.ttl_exit_code)
+        } else {
+            // `none_left` implies our own child was reaped; 0 is unreachable
+            // in practice but never a reason to panic.
+            self.child_code.unwrap_or(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Note as N;
+    use super::*;
+    use Action::{Exit, Send};
+    use Event::*;
+
+    const fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+    const fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+    const CFG: Config = Config {
+        grace: s(10),
+        expiry: Some(s(3600)),
+        warn_before: s(300),
+        ttl_exit_code: 3,
+    };
+    const NO_TTL: Config = Config {
+        expiry: None,
+        ..CFG
+    };
+    const fn reaped(main: Option<i32>, none_left: bool) -> Event {
+        Reaped { main, none_left }
+    }
+    const TERM_ALL: Action = Send {
+        sig: SIGTERM,
+        to: To::Everyone,
+    };
+    const KILL_ALL: Action = Send {
+        sig: SIGKILL,
+        to: To::Everyone,
+    };
+    const fn fwd(sig: i32) -> [Action; 2] {
+        [
+            Action::Note(N::Forwarded(sig)),
+            Send {
+                sig,
+                to: To::Target,
+            },
+        ]
+    }
+
+    /// Feeds `(event, now)` pairs in order, checking the actions and the
+    /// phase after each one.
+    fn script(cfg: Config, steps: &[(Event, Duration, &[Action], Phase)]) {
+        let mut m = Machine::new(cfg);
+        for (i, (ev, now, want, phase)) in steps.iter().enumerate() {
+            let got = m.step(*ev, *now);
+            assert_eq!(got, *want, "step {i}: {ev:?} at {now:?}");
+            assert_eq!(m.phase(), *phase, "step {i}: phase after {ev:?}");
+        }
+    }
+
+    #[test]
+    fn child_exits_alone_and_nothing_is_left() {
+        script(
+            NO_TTL,
+            &[(
+                reaped(Some(42), true),
+                s(1),
+                &[Action::Note(N::ChildExited(42)), Exit(42)],
+                Phase::Done,
+            )],
+        );
+    }
+
+    #[test]
+    fn child_exits_leaving_daemons_which_get_term_then_kill() {
+        let drain = Phase::Draining { kill_at: s(11) };
+        script(
+            NO_TTL,
+            &[
+                (
+                    reaped(Some(0), false),
+                    s(1),
+                    &[
+                        Action::Note(N::ChildExited(0)),
+                        Action::Note(N::Draining { kill_in: s(10) }),
+                        TERM_ALL,
+                    ],
+                    drain,
+                ),
+                (reaped(None, false), s(2), &[], drain),
+                (Tick, s(10), &[], drain),
+                (
+                    Tick,
+                    s(11),
+                    &[Action::Note(N::Escalating(Why::Grace)), KILL_ALL],
+                    Phase::Killing {
+                        rekill_at: s(11) + REKILL,
+                    },
+                ),
+                (
+                    Tick,
+                    s(11) + REKILL,
+                    &[KILL_ALL],
+                    Phase::Killing {
+                        rekill_at: s(11) + REKILL * 2,
+                    },
+                ),
+                (reaped(None, true), s(12), &[Exit(0)], Phase::Done),
+            ],
+        );
+    }
+
+    #[test]
+    fn signals_are_forwarded_while_running() {
+        for sig in [1, 3, 10, 12, 18, 28, 34, 64] {
+            script(NO_TTL, &[(Signal(sig), s(1), &fwd(sig), Phase::Running)]);
+        }
+    }
+
+    #[test]
+    fn term_is_forwarded_child_obeys_exit_like_child() {
+        for sig in [SIGTERM, SIGINT] {
+            let drain = Phase::Draining { kill_at: s(11) };
+            script(
+                CFG,
+                &[
+                    (
+                        Signal(sig),
+                        s(1),
+                        &[
+                            Action::Note(N::Stopping(sig)),
+                            Send {
+                                sig,
+                                to: To::Target,
+                            },
+                        ],
+                        drain,
+                    ),
+                    (Signal(10), s(2), &fwd(10), drain),
+                    (
+                        reaped(Some(128 + sig), true),
+                        s(2),
+                        &[Action::Note(N::ChildExited(128 + sig)), Exit(128 + sig)],
+                        Phase::Done,
+                    ),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    fn child_ignoring_term_is_killed_at_grace_and_exit_is_137() {
+        let drain = Phase::Draining { kill_at: s(11) };
+        let killing = Phase::Killing {
+            rekill_at: s(11) + REKILL,
+        };
+        script(
+            NO_TTL,
+            &[
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[
+                        Action::Note(N::Stopping(SIGTERM)),
+                        Send {
+                            sig: SIGTERM,
+                            to: To::Target,
+                        },
+                    ],
+                    drain,
+                ),
+                (Tick, s(11) - ms(1), &[], drain),
+                (
+                    Tick,
+                    s(11),
+                    &[Action::Note(N::Escalating(Why::Grace)), KILL_ALL],
+                    killing,
+                ),
+                (Signal(SIGTERM), s(11), &[], killing),
+                (Signal(10), s(11), &[], killing),
+                (
+                    reaped(Some(137), true),
+                    s(11),
+                    &[Action::Note(N::ChildExited(137)), Exit(137)],
+                    Phase::Done,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn second_term_or_int_escalates_at_once() {
+        for second in [SIGTERM, SIGINT] {
+            script(
+                NO_TTL,
+                &[
+                    (
+                        Signal(SIGINT),
+                        s(1),
+                        &[
+                            Action::Note(N::Stopping(SIGINT)),
+                            Send {
+                                sig: SIGINT,
+                                to: To::Target,
+                            },
+                        ],
+                        Phase::Draining { kill_at: s(11) },
+                    ),
+                    (
+                        Signal(second),
+                        s(2),
+                        &[
+                            Action::Note(N::Escalating(Why::SecondSignal(second))),
+                            KILL_ALL,
+                        ],
+                        Phase::Killing {
+                            rekill_at: s(2) + REKILL,
+                        },
+                    ),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    fn child_exit_during_stop_keeps_the_grace_clock() {
+        let drain = Phase::Draining { kill_at: s(11) };
+        script(
+            NO_TTL,
+            &[
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[
+                        Action::Note(N::Stopping(SIGTERM)),
+                        Send {
+                            sig: SIGTERM,
+                            to: To::Target,
+                        },
+                    ],
+                    drain,
+                ),
+                (
+                    reaped(Some(143), false),
+                    s(5),
+                    &[
+                        Action::Note(N::ChildExited(143)),
+                        Action::Note(N::Draining { kill_in: s(6) }),
+                        TERM_ALL,
+                    ],
+                    drain,
+                ),
+                (
+                    Tick,
+                    s(11),
+                    &[Action::Note(N::Escalating(Why::Grace)), KILL_ALL],
+                    Phase::Killing {
+                        rekill_at: s(11) + REKILL,
+                    },
+                ),
+                (reaped(None, true), s(11), &[Exit(143)], Phase::Done),
+            ],
+        );
+    }
+
+    #[test]
+    fn expiry_warns_then_terms_then_kills_and_exits_with_ttl_code() {
+        let drain = Phase::Draining { kill_at: s(3610) };
+        script(
+            CFG,
+            &[
+                (Tick, s(3299), &[], Phase::Running),
+                (
+                    Tick,
+                    s(3300),
+                    &[Action::Note(N::WillExpire { left: s(300) })],
+                    Phase::Running,
+                ),
+                (Tick, s(3301), &[], Phase::Running),
+                (Tick, s(3600), &[Action::Note(N::Expired), TERM_ALL], drain),
+                (Tick, s(3605), &[], drain),
+                (
+                    Tick,
+                    s(3610),
+                    &[Action::Note(N::Escalating(Why::Grace)), KILL_ALL],
+                    Phase::Killing {
+                        rekill_at: s(3610) + REKILL,
+                    },
+                ),
+                (
+                    reaped(Some(137), true),
+                    s(3610),
+                    &[Action::Note(N::ChildExited(137)), Exit(3)],
+                    Phase::Done,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn expiry_child_obeys_term_exit_with_ttl_code() {
+        script(
+            CFG,
+            &[
+                (
+                    Tick,
+                    s(3600),
+                    &[Action::Note(N::Expired), TERM_ALL],
+                    Phase::Draining { kill_at: s(3610) },
+                ),
+                (
+                    reaped(Some(143), true),
+                    s(3601),
+                    &[Action::Note(N::ChildExited(143)), Exit(3)],
+                    Phase::Done,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn expiry_at_zero_is_an_immediate_orderly_shutdown() {
+        let cfg = Config {
+            expiry: Some(Duration::ZERO),
+            ..CFG
+        };
+        script(
+            cfg,
+            &[(
+                Tick,
+                Duration::ZERO,
+                &[Action::Note(N::Expired), TERM_ALL],
+                Phase::Draining { kill_at: s(10) },
+            )],
+        );
+    }
+
+    #[test]
+    fn next_wakeup_only_when_something_is_due() {
+        let short = Config {
+            expiry: Some(s(60)),
+            ..CFG
+        };
+        type Row<'a> = (Config, &'a [(Event, Duration)], Option<Duration>);
+        let rows: &[Row] = &[
+            (NO_TTL, &[], None),
+            (NO_TTL, &[(Signal(10), s(1))], None),
+            (NO_TTL, &[(reaped(None, false), s(1))], None),
+            (CFG, &[], Some(s(3300))),
+            (CFG, &[(Tick, s(3300))], Some(s(3600))),
+            (short, &[], Some(s(60))),
+            (NO_TTL, &[(Signal(SIGTERM), s(1))], Some(s(11))),
+            (
+                NO_TTL,
+                &[(Signal(SIGTERM), s(1)), (Signal(SIGTERM), s(2))],
+                Some(s(2) + REKILL),
+            ),
+            (NO_TTL, &[(reaped(Some(0), true), s(1))], None),
+        ];
+        for (cfg, events, want) in rows {
+            let mut m = Machine::new(*cfg);
+            for (ev, now) in *events {
+                m.step(*ev, *now);
+            }
+            assert_eq!(m.next_wakeup(), *want, "{cfg:?} after {events:?}");
+        }
+    }
+
+    #[test]
+    fn done_ignores_everything() {
+        let mut m = Machine::new(CFG);
+        assert_eq!(
+            m.step(reaped(Some(1), true), s(1)),
+            [Action::Note(N::ChildExited(1)), Exit(1)]
+        );
+        for ev in [Tick, Signal(SIGTERM), Signal(10), reaped(None, true)] {
+            assert_eq!(m.step(ev, s(5000)), [], "{ev:?}");
+        }
+    }
+}

@@ -1,0 +1,739 @@
+//! Command line and environment → `Options`. Pure: the caller passes the
+//! arguments and an environment lookup, so every case is a table row.
+//!
+//! Invariants:
+//! - Options end at `--` or at the first non-option word: everything after
+//!   belongs to COMMAND untouched (it may even be non-UTF-8).
+//! - Every option has an env mirror (`VANISH_*`); a flag wins over its
+//!   variable, and a variable that a flag overrides is not even validated.
+//!   An empty variable counts as unset (ECS overrides may write "").
+//! - Every bad value is reported, each as one line naming the flag or the
+//!   variable, the value and the expected form; nothing here panics.
+//!
+//! Hand-rolled rather than clap: clap costs ~200 KB in a binary whose whole
+//! budget is 699 KB, for six options.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use crate::log::Level;
+
+pub const USAGE: &str = "\
+Usage: vanish-init [OPTIONS] [--] COMMAND [ARGS...]
+
+A tiny PID 1: runs COMMAND, reaps every zombie, forwards signals, and
+expires after a TTL or at a deadline (SIGTERM, then SIGKILL after --grace).
+
+Options (each has an env mirror; the flag wins):
+      --ttl DURATION          lifetime, e.g. 90s, 30m, 1h30m      [VANISH_TTL]
+      --deadline RFC3339      absolute expiry, e.g. 2026-11-21T12:30:00Z
+                                                              [VANISH_DEADLINE]
+                              (with both, the earlier wins; with neither,
+                              no expiry)
+      --grace DURATION        SIGTERM → SIGKILL delay (default 10s)
+                                                                 [VANISH_GRACE]
+      --ttl-exit-code N       exit code on expiry (default 0)
+                                                         [VANISH_TTL_EXIT_CODE]
+      --signal-target T       group (default) or child   [VANISH_SIGNAL_TARGET]
+      --warn-before DURATION  warn this long before expiry (default 5m)
+                                                           [VANISH_WARN_BEFORE]
+  -v, --verbose               also log each forwarded signal and reaped pid
+  -q, --quiet                 only warnings (-qq: only errors)
+                              [VANISH_LOG=off|error|warn|info|debug]
+  -h, --help                  print this help
+  -V, --version               print the version
+
+Exit status: the child's (its code, or 128+N if signal N killed it); the
+--ttl-exit-code on expiry; 127 command not found; 126 not executable;
+2 usage error.
+";
+
+/// Where signals from outside go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The child's process group (the child is its leader).
+    Group,
+    /// The child alone.
+    Child,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub ttl: Option<Duration>,
+    pub deadline: Option<SystemTime>,
+    pub grace: Duration,
+    pub ttl_exit_code: u8,
+    pub target: Target,
+    pub warn_before: Duration,
+    pub log: Level,
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Run(Options),
+    Help,
+    Version,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    NoCommand,
+    Unknown(String),
+    MissingValue(&'static str),
+    Invalid {
+        name: String,
+        value: String,
+        what: &'static str,
+        expected: &'static str,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoCommand => f.write_str("no command given (see --help)"),
+            Error::Unknown(o) => write!(f, "unknown option {o:?} (see --help)"),
+            Error::MissingValue(o) => write!(f, "{o}: missing value (see --help)"),
+            Error::Invalid {
+                name,
+                value,
+                what,
+                expected,
+            } => write!(f, "{name}: invalid {what} {value:?} (expected {expected})"),
+        }
+    }
+}
+
+/// The six options that take a value: flag, env mirror.
+const TTL: (&str, &str) = ("--ttl", "VANISH_TTL");
+const DEADLINE: (&str, &str) = ("--deadline", "VANISH_DEADLINE");
+const GRACE: (&str, &str) = ("--grace", "VANISH_GRACE");
+const EXIT: (&str, &str) = ("--ttl-exit-code", "VANISH_TTL_EXIT_CODE");
+const TARGET: (&str, &str) = ("--signal-target", "VANISH_SIGNAL_TARGET");
+const WARN: (&str, &str) = ("--warn-before", "VANISH_WARN_BEFORE");
+const VALUED: [(&str, &str); 6] = [TTL, DEADLINE, GRACE, EXIT, TARGET, WARN];
+const ENV_LOG: &str = "VANISH_LOG";
+
+/// Parses `args` (without argv[0]) and the environment seen through `env`.
+pub fn parse<I, E>(args: I, env: E) -> Result<Parsed, Vec<Error>>
+where
+    I: IntoIterator<Item = OsString>,
+    E: Fn(&str) -> Option<OsString>,
+{
+    let mut errors = Vec::new();
+    let mut flags: [Option<String>; 6] = Default::default();
+    let (mut verbose, mut quiet) = (0i32, 0i32);
+    let mut command = Vec::new();
+    let mut args = args.into_iter();
+
+    while let Some(arg) = args.next() {
+        let Some(s) = arg.to_str() else {
+            command.push(arg);
+            break;
+        };
+        if s == "--" {
+            break;
+        }
+        if !s.starts_with('-') || s == "-" {
+            command.push(arg);
+            break;
+        }
+        let (name, inline) = match s.split_once('=') {
+            Some((n, v)) if s.starts_with("--") => (n, Some(v.to_owned())),
+            _ => (s, None),
+        };
+        match name {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "-V" | "--version" => return Ok(Parsed::Version),
+            "--verbose" => verbose += 1,
+            "--quiet" => quiet += 1,
+            _ if is_short_cluster(name) => {
+                for c in name[1..].chars() {
+                    if c == 'v' { verbose += 1 } else { quiet += 1 }
+                }
+            }
+            _ => match VALUED.iter().position(|(flag, _)| *flag == name) {
+                Some(i) => {
+                    let value = inline.or_else(|| args.next().map(lossy));
+                    match value {
+                        Some(v) => flags[i] = Some(v),
+                        None => errors.push(Error::MissingValue(VALUED[i].0)),
+                    }
+                }
+                None => errors.push(Error::Unknown(name.to_owned())),
+            },
+        }
+    }
+    command.extend(args);
+
+    let env_str = |name: &str| env(name).filter(|v| !v.is_empty()).map(lossy);
+    // The flag if given, else the variable: (name to blame, value).
+    let pick = |i: usize| -> Option<(String, String)> {
+        let (flag, var) = VALUED[i];
+        match flags[i].clone() {
+            Some(v) => Some((flag.to_owned(), v)),
+            None => env_str(var).map(|v| (var.to_owned(), v)),
+        }
+    };
+
+    let e = &mut errors;
+    let ttl = pick(0).and_then(|(n, v)| keep(e, duration(n, v)));
+    let deadline = pick(1).and_then(|(n, v)| keep(e, rfc3339(n, v)));
+    let grace = pick(2).and_then(|(n, v)| keep(e, duration(n, v)));
+    let exit = pick(3).and_then(|(n, v)| keep(e, exit_code(n, v)));
+    let target = pick(4).and_then(|(n, v)| keep(e, target(n, v)));
+    let warn = pick(5).and_then(|(n, v)| keep(e, duration(n, v)));
+    let log = if verbose > 0 || quiet > 0 {
+        Some(Level::from_offset(verbose - quiet))
+    } else {
+        env_str(ENV_LOG).and_then(|v| keep(e, level(ENV_LOG.to_owned(), v)))
+    };
+
+    if command.is_empty() {
+        errors.push(Error::NoCommand);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Parsed::Run(Options {
+        ttl,
+        deadline,
+        grace: grace.unwrap_or(Duration::from_secs(10)),
+        ttl_exit_code: exit.unwrap_or(0),
+        target: target.unwrap_or(Target::Group),
+        warn_before: warn.unwrap_or(Duration::from_secs(300)),
+        log: log.unwrap_or(Level::Info),
+        command,
+    }))
+}
+
+/// The value, or `None` with the error recorded.
+fn keep<T>(errors: &mut Vec<Error>, r: Result<T, Error>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+fn is_short_cluster(s: &str) -> bool {
+    s.len() > 1
+        && s.starts_with('-')
+        && !s.starts_with("--")
+        && s[1..].chars().all(|c| c == 'v' || c == 'q')
+}
+
+fn lossy(s: OsString) -> String {
+    s.to_string_lossy().into_owned()
+}
+
+fn invalid(name: String, value: String, what: &'static str, expected: &'static str) -> Error {
+    Error::Invalid {
+        name,
+        value,
+        what,
+        expected,
+    }
+}
+
+fn duration(name: String, value: String) -> Result<Duration, Error> {
+    humantime::parse_duration(value.trim())
+        .map_err(|_| invalid(name, value, "duration", "e.g. 30m, 1h30m"))
+}
+
+fn exit_code(name: String, value: String) -> Result<u8, Error> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, value, "exit code", "0 to 255"))
+}
+
+fn target(name: String, value: String) -> Result<Target, Error> {
+    match value.trim() {
+        "group" => Ok(Target::Group),
+        "child" => Ok(Target::Child),
+        _ => Err(invalid(name, value, "signal target", "group or child")),
+    }
+}
+
+fn level(name: String, value: String) -> Result<Level, Error> {
+    Level::parse(value.trim())
+        .ok_or_else(|| invalid(name, value, "log level", "off, error, warn, info or debug"))
+}
+
+/// RFC 3339 with `Z` or a numeric offset (`+02:00`); humantime alone only
+/// takes `Z`.
+fn rfc3339(name: String, value: String) -> Result<SystemTime, Error> {
+    let bad = || {
+        invalid(
+            name.clone(),
+            value.clone(),
+            "RFC 3339 instant",
+            "e.g. 2026-11-21T12:30:00Z",
+        )
+    };
+    let s = value.trim();
+    if s.ends_with(['Z', 'z']) {
+        let utc = format!("{}Z", &s[..s.len() - 1]).replacen(['t', ' '], "T", 1);
+        return humantime::parse_rfc3339(&utc).map_err(|_| bad());
+    }
+    let split = s.len().checked_sub(6).filter(|&i| s.is_char_boundary(i));
+    let Some(i) = split else { return Err(bad()) };
+    let (local, off) = s.split_at(i);
+    let b = off.as_bytes();
+    if !(matches!(b[0], b'+' | b'-') && b[3] == b':') {
+        return Err(bad());
+    }
+    let hh: u64 = off[1..3].parse().map_err(|_| bad())?;
+    let mm: u64 = off[4..6].parse().map_err(|_| bad())?;
+    if hh > 23 || mm > 59 {
+        return Err(bad());
+    }
+    let at = humantime::parse_rfc3339(&format!("{local}Z")).map_err(|_| bad())?;
+    let shift = Duration::from_secs(hh * 3600 + mm * 60);
+    // local = UTC + offset, so UTC = local - offset.
+    let utc = if b[0] == b'+' {
+        at.checked_sub(shift)
+    } else {
+        at.checked_add(shift)
+    };
+    utc.ok_or_else(bad)
+}
+
+/// When the supervisor expires, on its monotonic clock (time since start),
+/// and by how much an absolute deadline was already past at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    pub after: Option<Duration>,
+    pub deadline_past_by: Option<Duration>,
+}
+
+impl Options {
+    /// The earlier of TTL and deadline, the deadline converted with one
+    /// reading of the wall clock (`wall_now`), at start.
+    pub fn expiry(&self, wall_now: SystemTime) -> Expiry {
+        let (from_deadline, past_by) = match self.deadline {
+            None => (None, None),
+            Some(d) => match d.duration_since(wall_now) {
+                Ok(left) => (Some(left), None),
+                Err(e) => (Some(Duration::ZERO), Some(e.duration())),
+            },
+        };
+        let after = match (self.ttl, from_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Expiry {
+            after,
+            deadline_past_by: past_by,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Parsed, Vec<String>> {
+        let args = args.iter().map(OsString::from);
+        let lookup = |k: &str| {
+            env.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| OsString::from(v))
+        };
+        parse(args, lookup).map_err(|es| es.iter().map(|e| e.to_string()).collect())
+    }
+
+    fn opts(args: &[&str], env: &[(&str, &str)]) -> Options {
+        match run(args, env) {
+            Ok(Parsed::Run(o)) => o,
+            other => panic!("{args:?} {env:?}: {other:?}"),
+        }
+    }
+
+    fn err(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+        match run(args, env) {
+            Err(e) => e,
+            other => panic!("{args:?} {env:?}: expected an error, got {other:?}"),
+        }
+    }
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn defaults() {
+        let o = opts(&["sleep", "5"], &[]);
+        assert_eq!(
+            o,
+            Options {
+                ttl: None,
+                deadline: None,
+                grace: S(10),
+                ttl_exit_code: 0,
+                target: Target::Group,
+                warn_before: S(300),
+                log: Level::Info,
+                command: vec!["sleep".into(), "5".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn values_from_flags_env_and_both() {
+        // (args, env, ttl, grace, exit code, target, warn-before, log)
+        type Row<'a> = (
+            &'a [&'a str],
+            &'a [(&'a str, &'a str)],
+            Option<Duration>,
+            Duration,
+            u8,
+            Target,
+            Duration,
+            Level,
+        );
+        let (g, c) = (Target::Group, Target::Child);
+        let rows: &[Row] = &[
+            (
+                &["--ttl", "90s", "x"],
+                &[],
+                Some(S(90)),
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--ttl=1h30m", "x"],
+                &[],
+                Some(S(5400)),
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["x"],
+                &[("VANISH_TTL", "30m")],
+                Some(S(1800)),
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--ttl", "1m", "x"],
+                &[("VANISH_TTL", "banana")],
+                Some(S(60)),
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["x"],
+                &[("VANISH_TTL", "")],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--grace", "3s", "x"],
+                &[("VANISH_GRACE", "1s")],
+                None,
+                S(3),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["x"],
+                &[("VANISH_GRACE", "0s")],
+                None,
+                S(0),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--ttl-exit-code", "3", "x"],
+                &[],
+                None,
+                S(10),
+                3,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["x"],
+                &[("VANISH_TTL_EXIT_CODE", "255")],
+                None,
+                S(10),
+                255,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--signal-target", "child", "x"],
+                &[],
+                None,
+                S(10),
+                0,
+                c,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["x"],
+                &[("VANISH_SIGNAL_TARGET", "child")],
+                None,
+                S(10),
+                0,
+                c,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--signal-target=group", "x"],
+                &[("VANISH_SIGNAL_TARGET", "child")],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Info,
+            ),
+            (
+                &["--warn-before", "1m", "x"],
+                &[("VANISH_WARN_BEFORE", "2m")],
+                None,
+                S(10),
+                0,
+                g,
+                S(60),
+                Level::Info,
+            ),
+            (&["-v", "x"], &[], None, S(10), 0, g, S(300), Level::Debug),
+            (&["-q", "x"], &[], None, S(10), 0, g, S(300), Level::Warn),
+            (&["-qq", "x"], &[], None, S(10), 0, g, S(300), Level::Error),
+            (
+                &["--quiet", "--quiet", "--quiet", "x"],
+                &[],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Off,
+            ),
+            (
+                &["x"],
+                &[("VANISH_LOG", "debug")],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Debug,
+            ),
+            (
+                &["-q", "x"],
+                &[("VANISH_LOG", "debug")],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Warn,
+            ),
+            (
+                &["x"],
+                &[("VANISH_LOG", "off")],
+                None,
+                S(10),
+                0,
+                g,
+                S(300),
+                Level::Off,
+            ),
+        ];
+        for (args, env, ttl, grace, code, target, warn, log) in rows {
+            let o = opts(args, env);
+            let got = (
+                o.ttl,
+                o.grace,
+                o.ttl_exit_code,
+                o.target,
+                o.warn_before,
+                o.log,
+            );
+            assert_eq!(
+                got,
+                (*ttl, *grace, *code, *target, *warn, *log),
+                "{args:?} {env:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn command_boundaries() {
+        let rows: &[(&[&str], &[&str])] = &[
+            (&["sleep", "5"], &["sleep", "5"]),
+            (&["--", "sleep", "5"], &["sleep", "5"]),
+            (&["--", "--ttl", "5"], &["--ttl", "5"]),
+            (
+                &["--ttl", "5s", "sh", "-c", "--ttl"],
+                &["sh", "-c", "--ttl"],
+            ),
+            (&["-v", "--", "-"], &["-"]),
+            (&["-"], &["-"]),
+        ];
+        for (args, want) in rows {
+            let want: Vec<OsString> = want.iter().map(OsString::from).collect();
+            assert_eq!(opts(args, &[]).command, want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(run(&["--help"], &[]), Ok(Parsed::Help));
+        assert_eq!(run(&["-h", "x"], &[]), Ok(Parsed::Help));
+        assert_eq!(run(&["-V"], &[]), Ok(Parsed::Version));
+    }
+
+    #[test]
+    fn errors_one_line_each_naming_the_source() {
+        type Row<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a [&'a str]);
+        let rows: &[Row] = &[
+            (&[], &[], &["no command given (see --help)"]),
+            (&["--"], &[], &["no command given (see --help)"]),
+            (
+                &["x"],
+                &[("VANISH_TTL", "banana")],
+                &[r#"VANISH_TTL: invalid duration "banana" (expected e.g. 30m, 1h30m)"#],
+            ),
+            (
+                &["--ttl", "banana", "x"],
+                &[],
+                &[r#"--ttl: invalid duration "banana" (expected e.g. 30m, 1h30m)"#],
+            ),
+            (
+                &["--grace=-1s", "x"],
+                &[],
+                &[r#"--grace: invalid duration "-1s" (expected e.g. 30m, 1h30m)"#],
+            ),
+            (
+                &["x"],
+                &[("VANISH_TTL_EXIT_CODE", "300")],
+                &[r#"VANISH_TTL_EXIT_CODE: invalid exit code "300" (expected 0 to 255)"#],
+            ),
+            (
+                &["x"],
+                &[("VANISH_SIGNAL_TARGET", "pgrp")],
+                &[
+                    r#"VANISH_SIGNAL_TARGET: invalid signal target "pgrp" (expected group or child)"#,
+                ],
+            ),
+            (
+                &["x"],
+                &[("VANISH_LOG", "loud")],
+                &[
+                    r#"VANISH_LOG: invalid log level "loud" (expected off, error, warn, info or debug)"#,
+                ],
+            ),
+            (
+                &["--deadline", "tomorrow", "x"],
+                &[],
+                &[
+                    r#"--deadline: invalid RFC 3339 instant "tomorrow" (expected e.g. 2026-11-21T12:30:00Z)"#,
+                ],
+            ),
+            (
+                &["--ttl"],
+                &[],
+                &[
+                    "--ttl: missing value (see --help)",
+                    "no command given (see --help)",
+                ],
+            ),
+            (
+                &["--frobnicate", "x"],
+                &[],
+                &[r#"unknown option "--frobnicate" (see --help)"#],
+            ),
+            (
+                &["x"],
+                &[("VANISH_TTL", "1parsec"), ("VANISH_GRACE", "soon")],
+                &[
+                    r#"VANISH_TTL: invalid duration "1parsec" (expected e.g. 30m, 1h30m)"#,
+                    r#"VANISH_GRACE: invalid duration "soon" (expected e.g. 30m, 1h30m)"#,
+                ],
+            ),
+        ];
+        for (args, env, want) in rows {
+            assert_eq!(err(args, env), *want, "{args:?} {env:?}");
+        }
+    }
+
+    #[test]
+    fn deadlines_with_zone_or_offset() {
+        let at = |secs| Some(UNIX_EPOCH + S(secs));
+        // 2026-11-21T12:30:00Z = 1795264200
+        let rows: &[(&str, Option<SystemTime>)] = &[
+            ("2026-11-21T12:30:00Z", at(1_795_264_200)),
+            ("2026-11-21t12:30:00z", at(1_795_264_200)),
+            ("2026-11-21T14:30:00+02:00", at(1_795_264_200)),
+            ("2026-11-21T07:00:00-05:30", at(1_795_264_200)),
+            (
+                "2026-11-21T12:30:00.500Z",
+                Some(UNIX_EPOCH + Duration::from_millis(1_795_264_200_500)),
+            ),
+        ];
+        for (s, want) in rows {
+            assert_eq!(opts(&["--deadline", s, "x"], &[]).deadline, *want, "{s}");
+        }
+        for bad in [
+            "2026-11-21",
+            "2026-11-21T12:30:00",
+            "2026-11-21T12:30:00+2",
+            "2026-13-01T00:00:00Z",
+            "x+02:00",
+            "é",
+        ] {
+            assert_eq!(err(&["--deadline", bad, "x"], &[]).len(), 1, "{bad}");
+        }
+    }
+
+    #[test]
+    fn expiry_is_the_earlier_of_ttl_and_deadline() {
+        let now = UNIX_EPOCH + S(1_000_000);
+        let base = opts(&["x"], &[]);
+        let with = |ttl: Option<u64>, deadline: Option<SystemTime>| {
+            Options {
+                ttl: ttl.map(S),
+                deadline,
+                ..base.clone()
+            }
+            .expiry(now)
+        };
+        let e = |after: Option<u64>, past: Option<u64>| Expiry {
+            after: after.map(S),
+            deadline_past_by: past.map(S),
+        };
+        assert_eq!(with(None, None), e(None, None));
+        assert_eq!(with(Some(60), None), e(Some(60), None));
+        assert_eq!(with(None, Some(now + S(30))), e(Some(30), None));
+        assert_eq!(with(Some(60), Some(now + S(30))), e(Some(30), None));
+        assert_eq!(with(Some(20), Some(now + S(30))), e(Some(20), None));
+        assert_eq!(with(Some(20), Some(now - S(5))), e(Some(0), Some(5)));
+    }
+}

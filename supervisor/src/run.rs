@@ -1,0 +1,246 @@
+//! The supervisor's loop: parse, block signals, spawn, then feed signals,
+//! reaps and timeouts to the state machine and carry out its actions.
+//!
+//! Invariants:
+//! - Signals are blocked before the spawn; the only blocking call is
+//!   `signals::wait`, with a timeout only when the machine has something
+//!   due (so an idle supervisor never wakes).
+//! - Time is measured on the monotonic clock from one `Instant` taken at
+//!   start; the wall clock is read once, to place a `--deadline`.
+
+use std::ffi::OsString;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::machine::{Action, Config, Event, Machine, Note, To, Why};
+use crate::options::{self, Options, Parsed, Target};
+use crate::{child, info, log, reaper, signals, warn};
+
+/// Everything after parsing: returns the exit code.
+pub fn run() -> u8 {
+    let opts = match options::parse(std::env::args_os().skip(1), |k| std::env::var_os(k)) {
+        Ok(Parsed::Run(o)) => o,
+        Ok(Parsed::Help) => {
+            print!("{}", options::USAGE);
+            return 0;
+        }
+        Ok(Parsed::Version) => {
+            println!("vanish-init {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        Err(errors) => {
+            for e in &errors {
+                log::always(format_args!("{e}"));
+            }
+            if errors.contains(&options::Error::NoCommand) {
+                eprint!("\n{}", options::USAGE);
+            }
+            return 2;
+        }
+    };
+    log::set_level(opts.log);
+    supervise(&opts)
+}
+
+fn supervise(opts: &Options) -> u8 {
+    let start = Instant::now();
+    let wall = SystemTime::now();
+    let expiry = opts.expiry(wall);
+
+    let set = match signals::block_all() {
+        Ok(set) => set,
+        Err(e) => {
+            log::always(format_args!("cannot block signals: {e}"));
+            return 1;
+        }
+    };
+    let pid1 = std::process::id() == 1;
+    if !pid1 && let Err(e) = reaper::become_subreaper() {
+        warn!("cannot become a child subreaper ({e}); orphans will not be reaped");
+    }
+    let child = match child::spawn(&opts.command) {
+        Ok(pid) => pid,
+        Err(e) => {
+            log::always(format_args!("{e}"));
+            return e.code;
+        }
+    };
+
+    info!(
+        "started pid={} child={child} command={:?} {}",
+        std::process::id(),
+        join(&opts.command),
+        describe_expiry(opts, expiry.after, wall)
+    );
+    if let Some(past) = expiry.deadline_past_by {
+        warn!(
+            "deadline passed {} ago; shutting down now",
+            human(past.max(Duration::from_secs(1)))
+        );
+    }
+
+    let mut m = Machine::new(Config {
+        grace: opts.grace,
+        expiry: expiry.after,
+        warn_before: opts.warn_before,
+        ttl_exit_code: opts.ttl_exit_code,
+    });
+    let target_pid = match opts.target {
+        Target::Group => -child,
+        Target::Child => child,
+    };
+    let mut child_gone = false;
+    let mut child_code = None;
+    loop {
+        let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
+        let event = match signals::wait(&set, timeout) {
+            Some(signals::SIGCHLD) => {
+                let (main, none_left) = reaper::reap(child);
+                child_gone |= main.is_some();
+                child_code = child_code.or(main);
+                Event::Reaped { main, none_left }
+            }
+            Some(sig) => Event::Signal(sig),
+            None => Event::Tick,
+        };
+        let mut actions = m.step(event, start.elapsed());
+        // A steady stream of signals must not starve the timer: whatever
+        // woke us, a deadline that has come is handled now.
+        if event != Event::Tick && m.next_wakeup().is_some_and(|at| at <= start.elapsed()) {
+            actions.extend(m.step(Event::Tick, start.elapsed()));
+        }
+        // Signals first, logging after: a log line never delays a signal.
+        for action in &actions {
+            match *action {
+                Action::Send {
+                    sig,
+                    to: To::Target,
+                } => {
+                    // A reaped child's pid may be reused: never signal it
+                    // alone; its group still exists while it has members.
+                    // A live child that moved itself to another process
+                    // group (job control) still gets it, directly.
+                    let skip = child_gone && opts.target == Target::Child;
+                    if !skip && !signals::send(target_pid, sig) && !child_gone {
+                        signals::send(child, sig);
+                    }
+                }
+                Action::Send {
+                    sig,
+                    to: To::Everyone,
+                } => {
+                    let n = reaper::signal_everyone(sig, pid1, child);
+                    crate::debug!("sent {} to everyone ({n} signalled)", signals::name(sig));
+                }
+                Action::Note(_) | Action::Exit(_) => {}
+            }
+        }
+        for action in actions {
+            match action {
+                Action::Note(note) => say(note, opts, expiry.after, target_pid),
+                Action::Exit(code) => {
+                    if child_code != Some(code) {
+                        info!("exiting with code {code} (--ttl-exit-code)");
+                    }
+                    return code.clamp(0, 255) as u8;
+                }
+                Action::Send { .. } => {}
+            }
+        }
+    }
+}
+
+fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
+    // The hot path (a forwarded signal) formats nothing unless asked to.
+    if matches!(note, Note::Forwarded(_)) && !log::enabled(log::Level::Debug) {
+        return;
+    }
+    let to = if target_pid < 0 {
+        format!("group {}", -target_pid)
+    } else {
+        format!("child {target_pid}")
+    };
+    let grace = human(opts.grace);
+    match note {
+        Note::Forwarded(sig) => crate::debug!("forwarded {} to {to}", signals::name(sig)),
+        Note::Stopping(sig) => info!(
+            "got {}; forwarded to {to}, SIGKILL in {grace}",
+            signals::name(sig)
+        ),
+        Note::WillExpire { left } => warn!("expiring in {}", human(left)),
+        Note::Expired => info!(
+            "expired after {}; sending SIGTERM to all, SIGKILL in {grace}",
+            human(expiry.unwrap_or_default())
+        ),
+        Note::ChildExited(code) if code > 128 => info!(
+            "child killed by {} (exit code {code})",
+            signals::name(code - 128)
+        ),
+        Note::ChildExited(code) => info!("child exited with code {code}"),
+        Note::Draining { kill_in } => info!(
+            "sending SIGTERM to leftover processes, SIGKILL in {}",
+            human(kill_in)
+        ),
+        Note::Escalating(Why::Grace) => warn!("grace of {grace} over; sending SIGKILL to all"),
+        Note::Escalating(Why::SecondSignal(sig)) => {
+            warn!("second {}; sending SIGKILL to all now", signals::name(sig))
+        }
+    }
+}
+
+fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) -> String {
+    let Some(after) = after else {
+        return "expiry=never".to_owned();
+    };
+    let mut s = String::new();
+    if let Some(ttl) = opts.ttl {
+        s += &format!("ttl={} ", human(ttl));
+    }
+    if let Some(d) = opts.deadline {
+        s += &format!("deadline={} ", humantime::format_rfc3339_seconds(d));
+    }
+    s + &format!(
+        "expires_in={} expires_at={}",
+        human(after),
+        humantime::format_rfc3339_seconds(wall + after)
+    )
+}
+
+/// Nearest whole second (milliseconds under half a second), humantime
+/// style: a warning due 1s before expiry says "1s", not "999ms".
+fn human(d: Duration) -> String {
+    let d = if d >= Duration::from_millis(500) {
+        Duration::from_secs((d + Duration::from_millis(500)).as_secs())
+    } else {
+        Duration::from_millis(d.as_millis() as u64)
+    };
+    humantime::format_duration(d).to_string()
+}
+
+fn join(argv: &[OsString]) -> String {
+    let parts: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_rounds_to_the_nearest_second() {
+        let ms = Duration::from_millis;
+        let rows = [
+            (ms(0), "0s"),
+            (ms(120), "120ms"),
+            (ms(499), "499ms"),
+            (ms(500), "1s"),
+            (ms(999), "1s"),
+            (ms(1499), "1s"),
+            (ms(1500), "2s"),
+            (ms(299_999), "5m"),
+            (ms(5_400_000), "1h 30m"),
+        ];
+        for (d, want) in rows {
+            assert_eq!(human(d), want, "{d:?}");
+        }
+    }
+}

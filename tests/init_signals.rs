@@ -1,0 +1,174 @@
+//! vanish-init points 3 (forward), 4 (exit like the child, after cleaning up)
+//! and 5 (stop on request), as PID 1 and as a child subreaper.
+
+use std::time::{Duration, Instant};
+
+use vanish_e2e::init::{MODES, Mode, Running, command};
+
+const LOOP: &str = "while :; do sleep 0.05; done";
+
+fn start(mode: Mode, opts: &[&str], script: &str) -> Running {
+    let mut args: Vec<&str> = opts.to_vec();
+    args.extend(["--", "sh", "-c", script]);
+    Running::spawn(mode, command(mode, &args))
+}
+
+#[test]
+fn catchable_signals_are_forwarded() {
+    let sigs = [
+        "HUP", "QUIT", "USR1", "USR2", "WINCH", "ALRM", "CONT", "PIPE", "URG",
+    ];
+    let traps: String = sigs
+        .iter()
+        .map(|s| format!("trap 'echo got-{s}' {s}; "))
+        .collect();
+    let script = format!("{traps}echo ready; {LOOP}");
+    for mode in MODES {
+        let mut r = start(mode, &["-v"], &script);
+        r.expect_stdout("ready");
+        for sig in sigs {
+            r.signal(sig);
+            r.expect_stdout(&format!("got-{sig}"));
+            r.expect_stderr(&format!("debug: forwarded SIG{sig} to group "));
+        }
+        r.signal("TERM");
+        r.finish().assert_code(143);
+    }
+}
+
+/// The child forwards USR2 to its background job when it gets USR1, so a
+/// USR1 the job got too was delivered first (dash runs traps in signal
+/// order): "gc-usr1" before "gc-usr2" means the group got it.
+const FAMILY: &str = r#"sh -c 'trap "echo gc-usr1" USR1; trap "echo gc-usr2" USR2; echo gc-ready; while :; do sleep 0.05; done' &
+gc=$!
+trap 'kill -s USR2 $gc; echo child-usr1' USR1
+echo ready
+while :; do sleep 0.05; done"#;
+
+#[test]
+fn signals_go_to_the_whole_group_by_default() {
+    for mode in MODES {
+        let mut r = start(mode, &[], FAMILY);
+        r.expect_stdout_all(&["ready", "gc-ready"]);
+        r.signal("USR1");
+        r.expect_stdout_all(&["child-usr1", "gc-usr1"]);
+        r.signal("TERM");
+        let f = r.finish();
+        f.assert_code(143);
+        f.assert_stderr_has("got SIGTERM; forwarded to group ");
+    }
+}
+
+#[test]
+fn signal_target_child_spares_the_rest_of_the_group() {
+    for mode in MODES {
+        let mut r = start(mode, &["--signal-target", "child"], FAMILY);
+        r.expect_stdout_all(&["ready", "gc-ready"]);
+        r.signal("USR1");
+        r.expect_stdout("child-usr1");
+        let before = r.expect_stdout("gc-usr2");
+        assert!(
+            !before.contains(&"gc-usr1".to_owned()),
+            "{mode:?}: {before:?}"
+        );
+        r.signal("TERM");
+        // The child dies of the forwarded SIGTERM; its job gets its own
+        // SIGTERM from the clean-up before the supervisor exits.
+        let f = r.finish();
+        f.assert_code(143);
+        f.assert_stderr_has("got SIGTERM; forwarded to child ");
+        f.assert_stderr_has("sending SIGTERM to leftover processes");
+        assert!(!f.stdout.contains(&"gc-usr1".to_owned()), "{f:#?}");
+    }
+}
+
+#[test]
+fn term_and_int_are_forwarded_and_the_exit_is_the_childs() {
+    for mode in MODES {
+        for (sig, code) in [("TERM", 0), ("INT", 5)] {
+            let script = format!("trap 'echo got-{sig}; exit {code}' {sig}; echo ready; {LOOP}");
+            let mut r = start(mode, &[], &script);
+            r.expect_stdout("ready");
+            r.signal(sig);
+            let f = r.finish();
+            f.assert_code(code).assert_stdout_has(&format!("got-{sig}"));
+            f.assert_stderr_has(&format!("got SIG{sig}; forwarded to group "));
+        }
+    }
+}
+
+#[test]
+fn child_ignoring_term_is_killed_at_grace_with_137() {
+    for mode in MODES {
+        let mut r = start(
+            mode,
+            &["--grace", "1s"],
+            &format!("trap '' TERM; echo ready; {LOOP}"),
+        );
+        r.expect_stdout("ready");
+        let sent = Instant::now();
+        r.signal("TERM");
+        let f = r.finish();
+        let took = sent.elapsed();
+        f.assert_code(137);
+        f.assert_stderr_has("vanish-init: warning: grace of 1s over; sending SIGKILL to all");
+        f.assert_stderr_has("vanish-init: child killed by SIGKILL (exit code 137)");
+        assert!(
+            took >= Duration::from_millis(950),
+            "{mode:?}: SIGKILL before the grace ({took:?})"
+        );
+    }
+}
+
+#[test]
+fn second_term_escalates_at_once() {
+    for mode in MODES {
+        for second in ["TERM", "INT"] {
+            let mut r = start(
+                mode,
+                &["--grace", "1h"],
+                &format!("trap '' TERM INT; echo ready; {LOOP}"),
+            );
+            r.expect_stdout("ready");
+            r.signal("TERM");
+            r.expect_stderr("got SIGTERM; forwarded to group");
+            r.signal(second);
+            let f = r.finish();
+            f.assert_code(137);
+            f.assert_stderr_has(&format!(
+                "vanish-init: warning: second SIG{second}; sending SIGKILL to all now"
+            ));
+        }
+    }
+}
+
+const DAEMON: &str = r#"setsid sh -c 'trap "echo daemon-term; exit 0" TERM; echo daemon-ready; while :; do sleep 0.05; done' &
+trap 'exit 3' USR1
+echo ready
+while :; do sleep 0.05; done"#;
+
+#[test]
+fn setsid_daemon_gets_sigterm_before_the_supervisor_exits() {
+    for mode in MODES {
+        let mut r = start(mode, &[], DAEMON);
+        r.expect_stdout_all(&["ready", "daemon-ready"]);
+        r.signal("USR1");
+        let f = r.finish();
+        f.assert_code(3).assert_stdout_has("daemon-term");
+        f.assert_stderr_has("vanish-init: child exited with code 3");
+        f.assert_stderr_has("vanish-init: sending SIGTERM to leftover processes, SIGKILL in 10s");
+    }
+}
+
+#[test]
+fn daemon_ignoring_sigterm_is_killed_after_grace_then_exit_is_the_childs() {
+    let script = DAEMON.replace(r#"trap "echo daemon-term; exit 0" TERM"#, r#"trap "" TERM"#);
+    for mode in MODES {
+        let mut r = start(mode, &["--grace", "1s"], &script);
+        r.expect_stdout_all(&["ready", "daemon-ready"]);
+        r.signal("USR1");
+        let f = r.finish();
+        f.assert_code(3);
+        f.assert_stderr_has("vanish-init: warning: grace of 1s over; sending SIGKILL to all");
+    }
+}
