@@ -32,6 +32,8 @@ pub struct Launch {
 
 /// ECS's limit of containers per task definition.
 pub const MAX_CONTAINERS: usize = 10;
+/// Longest TTL accepted (30 days), seconds.
+pub const MAX_TTL: u64 = 30 * 24 * 3600;
 /// Fargate's largest stopTimeout, seconds.
 pub const MAX_STOP_TIMEOUT: u64 = 120;
 
@@ -58,16 +60,36 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
         .grace
         .as_ref()
         .map_or_else(|| default_secs(DEFAULT_GRACE), |g| g.value);
-    if ttl == 0 {
+    let ttl_loc = set.ttl.as_ref().and_then(|t| t.loc.as_ref());
+    let ttl = if ttl == 0 {
+        diags.error(ttl_loc, "the ttl must be longer than zero");
+        default_secs(DEFAULT_TTL)
+    } else if ttl > MAX_TTL {
+        diags
+            .error(ttl_loc, "the ttl is longer than 30 days")
+            .hint("review apps are meant to vanish: use hours or days");
+        default_secs(DEFAULT_TTL)
+    } else {
+        ttl
+    };
+    let grace = if grace > MAX_TTL {
         diags.error(
-            set.ttl.as_ref().and_then(|t| t.loc.as_ref()),
-            "the ttl must be longer than zero",
+            set.grace.as_ref().and_then(|g| g.loc.as_ref()),
+            "the grace period is longer than 30 days",
         );
-    }
+        default_secs(DEFAULT_GRACE)
+    } else {
+        grace
+    };
     let ttl_text = humantime::format_duration(Duration::from_secs(ttl)).to_string();
     let grace_text = humantime::format_duration(Duration::from_secs(grace)).to_string();
-    let expires_at =
-        humantime::format_rfc3339_seconds(launch.now + Duration::from_secs(ttl)).to_string();
+    let expires_at = humantime::format_rfc3339_seconds(
+        launch
+            .now
+            .checked_add(Duration::from_secs(ttl))
+            .unwrap_or(launch.now),
+    )
+    .to_string();
 
     check_services(spec, diags);
     let capacity = set.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value);
@@ -664,4 +686,439 @@ fn public_ports(spec: &Spec, diags: &mut Diagnostics) -> Vec<PublicPort> {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::diag::{Diagnostics, Severity};
+    use crate::plan::model::*;
+    use crate::spec::load_texts;
+
+    fn env() -> BTreeMap<String, String> {
+        [
+            ("CI_MERGE_REQUEST_IID", "42"),
+            ("GITLAB_USER_LOGIN", "ann"),
+            ("CI_COMMIT_REF_NAME", "feat/x"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    /// The plan and the diagnostics as "severity: message @line:col".
+    fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
+        let mut d = Diagnostics::new(false);
+        let p = load_texts(compose, params, &env(), &mut d);
+        let msgs = d
+            .items()
+            .iter()
+            .map(|i| {
+                let sev = match i.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                };
+                match &i.loc {
+                    Some(l) => format!("{sev}: {} @{}:{}", i.message, l.line, l.col),
+                    None => format!("{sev}: {}", i.message),
+                }
+            })
+            .collect();
+        (p, msgs)
+    }
+
+    fn errors(compose: &str, params: Option<&str>) -> Vec<String> {
+        run(compose, params)
+            .1
+            .into_iter()
+            .filter(|m| m.starts_with("error"))
+            .collect()
+    }
+
+    fn container<'p>(p: &'p Plan, name: &str) -> &'p ContainerDefinition {
+        p.register_task_definition
+            .container_definitions
+            .iter()
+            .find(|c| c.name == name)
+            .expect("container")
+    }
+
+    #[test]
+    fn healthcheck_translation() {
+        let table: &[(&str, Option<HealthCheck>)] = &[
+            (
+                "test: curl -f http://127.0.0.1/\n      interval: 1m\n      timeout: 5s\n      retries: 2\n      start_period: 0s",
+                Some(HealthCheck {
+                    command: vec!["CMD-SHELL".into(), "curl -f http://127.0.0.1/".into()],
+                    interval: Some(60),
+                    timeout: Some(5),
+                    retries: Some(2),
+                    start_period: Some(0),
+                }),
+            ),
+            (
+                "test: [\"CMD\", \"true\"]",
+                Some(HealthCheck {
+                    command: vec!["CMD".into(), "true".into()],
+                    ..HealthCheck::default()
+                }),
+            ),
+            (
+                "test: [\"CMD-SHELL\", \"exit 0\"]",
+                Some(HealthCheck {
+                    command: vec!["CMD-SHELL".into(), "exit 0".into()],
+                    ..HealthCheck::default()
+                }),
+            ),
+            ("test: [\"NONE\"]", None),
+            ("test: [\"CMD\", \"x\"]\n      disable: true", None),
+        ];
+        for (hc, want) in table {
+            let compose = format!("services:\n  a:\n    image: x\n    healthcheck:\n      {hc}\n");
+            let (p, msgs) = run(&compose, None);
+            assert!(
+                msgs.iter().all(|m| !m.starts_with("error")),
+                "{hc}: {msgs:?}"
+            );
+            assert_eq!(
+                &container(&p.expect("plan"), "a").health_check,
+                want,
+                "{hc}"
+            );
+        }
+        let bad = errors(
+            "services:\n  a:\n    image: x\n    healthcheck:\n      test: [\"curl\"]\n      interval: 1.5s\n      timeout: 1s\n",
+            None,
+        );
+        assert_eq!(bad.len(), 3, "{bad:?}");
+        assert!(
+            bad[0].contains("must start with CMD, CMD-SHELL or NONE @5:13"),
+            "{bad:?}"
+        );
+        assert!(
+            bad[1].contains("'interval'") && bad[1].contains("whole number of seconds"),
+            "{bad:?}"
+        );
+        assert!(
+            bad[2].contains("'timeout'") && bad[2].contains("2s to 60s"),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn depends_on_conditions() {
+        let compose = "services:
+  db:
+    image: db
+    healthcheck:
+      test: pg_isready
+  migrate:
+    image: m
+    depends_on: [db]
+  app:
+    image: a
+    depends_on:
+      db:
+        condition: service_healthy
+      migrate:
+        condition: service_completed_successfully
+  side:
+    image: s
+    depends_on:
+      app:
+        condition: service_started
+";
+        let (p, msgs) = run(compose, None);
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        let p = p.expect("plan");
+        let deps = |n: &str| -> Vec<(String, String)> {
+            container(&p, n)
+                .depends_on
+                .iter()
+                .map(|d| (d.container_name.clone(), d.condition.clone()))
+                .collect()
+        };
+        assert_eq!(deps("migrate"), [("db".to_string(), "START".to_string())]);
+        assert_eq!(
+            deps("app"),
+            [
+                ("db".into(), "HEALTHY".into()),
+                ("migrate".into(), "SUCCESS".into())
+            ]
+        );
+        assert_eq!(deps("side"), [("app".to_string(), "START".to_string())]);
+    }
+
+    #[test]
+    fn stop_timeout_is_capped_at_120() {
+        for (grace, want, warned) in [("20s", 20, false), ("2m", 120, false), ("5m", 120, true)] {
+            let compose =
+                format!("services:\n  a:\n    image: x\n    stop_grace_period: {grace}\n");
+            let (p, msgs) = run(&compose, None);
+            assert_eq!(
+                container(&p.expect("plan"), "a").stop_timeout,
+                Some(want),
+                "{grace}"
+            );
+            assert_eq!(
+                msgs.iter()
+                    .any(|m| m.starts_with("warning: stop_grace_period")),
+                warned,
+                "{grace}: {msgs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn task_size_given_completed_or_derived() {
+        let svc = |mem: &str| format!("services:\n  a:\n    image: x\n    mem_limit: {mem}\n");
+        let params = |size: &str| format!("version: 1\ntask_definition:\n  task_size:\n{size}");
+        type Case<'a> = (String, Option<String>, (&'a str, &'a str), Option<&'a str>);
+        let table: &[Case] = &[
+            (
+                svc("256m"),
+                None,
+                ("256", "512"),
+                Some("no task size given"),
+            ),
+            (
+                svc("600m"),
+                None,
+                ("256", "1024"),
+                Some("no task size given"),
+            ),
+            (
+                svc("5g"),
+                None,
+                ("1024", "5120"),
+                Some("no task size given"),
+            ),
+            (
+                svc("256m"),
+                Some(params("    cpu_limit: 1 vCPU\n")),
+                ("1024", "2048"),
+                Some("task memory not given"),
+            ),
+            (
+                svc("256m"),
+                Some(params("    mem_limit: 4GB\n")),
+                ("512", "4096"),
+                Some("task cpu not given"),
+            ),
+            (
+                svc("256m"),
+                Some(params("    cpu_limit: 4096\n    mem_limit: 30GB\n")),
+                ("4096", "30720"),
+                None,
+            ),
+            (
+                svc("256m"),
+                Some(params("    cpu_limit: 16 vCPU\n    mem_limit: 120GB\n")),
+                ("16384", "122880"),
+                None,
+            ),
+        ];
+        for (compose, params, (cpu, mem), note) in table {
+            let (p, msgs) = run(compose, params.as_deref());
+            assert!(
+                msgs.iter().all(|m| !m.starts_with("error")),
+                "{compose}: {msgs:?}"
+            );
+            let p = p.expect("plan");
+            assert_eq!(
+                (
+                    p.register_task_definition.cpu.as_str(),
+                    p.register_task_definition.memory.as_str()
+                ),
+                (*cpu, *mem),
+                "{compose} {params:?}"
+            );
+            assert_eq!(
+                msgs.iter()
+                    .any(|m| note.is_some_and(|n| m.starts_with(&format!("note: {n}")))),
+                note.is_some(),
+                "{msgs:?}"
+            );
+        }
+        let bad = errors(
+            &svc("256m"),
+            Some(&params("    cpu_limit: 256\n    mem_limit: 4GB\n")),
+        );
+        assert_eq!(
+            bad,
+            ["error: cpu 256 with memory 4096 MiB is not a Fargate task size @5:16"]
+        );
+        let bad = errors(
+            &svc("3g"),
+            Some(&params("    cpu_limit: 512\n    mem_limit: 2GB\n")),
+        );
+        assert_eq!(
+            bad,
+            ["error: the containers reserve 3072 MiB, more than the task's 2048 MiB @5:16"]
+        );
+        let bad = errors(&svc("256m"), Some(&params("    cpu_limit: 300\n")));
+        assert_eq!(bad, ["error: task cpu 300 is not a Fargate CPU size @4:16"]);
+    }
+
+    #[test]
+    fn contract_goes_to_essential_containers_deadline_to_overrides() {
+        let compose = "services:\n  app:\n    image: a\n    ports: [\"80\"]\n  job:\n    image: j\n    x-vanish:\n      essential: false\nx-vanish:\n  ttl: 30m\n  grace: 5s\n";
+        let (p, msgs) = run(compose, None);
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        let p = p.expect("plan");
+        let env = |n: &str| -> Vec<String> {
+            container(&p, n)
+                .environment
+                .iter()
+                .map(|kv| format!("{}={}", kv.name, kv.value))
+                .collect()
+        };
+        assert_eq!(env("app"), ["VANISH_GRACE=5s", "VANISH_TTL=30m"]);
+        assert!(env("job").is_empty());
+        let o = &p.run_task.overrides.container_overrides;
+        assert_eq!(o.len(), 1);
+        assert_eq!(o[0].name, "app");
+        assert_eq!(
+            o[0].environment,
+            [KeyValue {
+                name: "VANISH_DEADLINE".into(),
+                value: "2026-11-21T12:30:00Z".into()
+            }]
+        );
+        assert_eq!(p.vanish.expires_at, "2026-11-21T12:30:00Z");
+        assert_eq!(p.register_task_definition.family, "vanish-mr-42");
+        let tags: Vec<String> = p
+            .run_task
+            .tags
+            .iter()
+            .map(|t| format!("{}={}", t.key, t.value))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "vanish:expires-at=2026-11-21T12:30:00Z",
+                "vanish:name=mr-42",
+                "vanish:ref=feat/x",
+                "vanish:requested-by=ann",
+                "vanish:ttl=30m"
+            ]
+        );
+        assert_eq!(
+            p.vanish.public,
+            [PublicPort {
+                service: "app".into(),
+                port: 80
+            }]
+        );
+    }
+
+    #[test]
+    fn cross_service_errors() {
+        let many: String = (0..11)
+            .map(|i| format!("  s{i}:\n    image: x\n"))
+            .collect();
+        let table: &[(String, &str)] = &[
+            (format!("services:\n{many}"), "error: 11 services, but a Fargate task holds at most 10 containers @1:1"),
+            ("services:\n  a:\n    image: x\n    x-vanish: {essential: false}\n".into(), "error: no service is essential, so the task would never stop on its own @1:1"),
+            ("services:\n  a:\n    image: x\n    ports: [\"80\"]\n  b:\n    image: y\n    expose: [80]\n".into(), "error: container port 80/tcp of service 'b' is also used by service 'a' @7:14"),
+            ("services:\n  a:\n    image: x\n    ports: [\"8080:80\"]\n".into(), "error: host port 8080 differs from container port 80 in '8080:80'; in awsvpc the host port must equal the container port in service 'a' @4:13"),
+            ("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n    depends_on: [a]\n".into(), "error: depends_on cycle: a -> b -> a @4:18"),
+            ("services:\n  a:\n    image: x\n    depends_on: [wbe]\n  web:\n    image: y\n".into(), "error: service 'a' depends on 'wbe', which is not defined @4:18"),
+            ("services:\n  a:\n    image: x\nx-vanish:\n  capacity: spot\n  cpu_architecture: ARM64\n".into(), "error: Fargate Spot does not run ARM64 tasks @5:13"),
+            ("services:\n  a:\n    image: x\nx-vanish:\n  name: feat/x\n".into(), "error: the name 'feat/x' contains '/'; an ECS family allows only letters, digits, '-' and '_' @5:9"),
+            ("services:\n  a:\n    image: ${IMAGE:?set IMAGE to the pushed tag}\n".into(), "error: required variable 'IMAGE' is not set: set IMAGE to the pushed tag @3:12"),
+            ("services:\n  a:\n    image: x\n    healtcheck: {}\n".into(), "error: unknown key 'healtcheck' in service 'a' @4:5"),
+            ("services:\n  a:\n    image: x\n    read_only: yes please\n".into(), "error: 'read_only' in service 'a' must be true or false, not a string @4:16"),
+            ("services:\n  a:\n    command: [x]\n".into(), "error: service 'a' has no 'image' @2:3"),
+        ];
+        for (compose, want) in table {
+            let errs = errors(compose, None);
+            assert_eq!(errs, [*want], "{compose}");
+        }
+    }
+
+    #[test]
+    fn unsupported_keys_warn_and_strict_fails() {
+        let compose = "services:\n  a:\n    image: x\n    build: .\n    privileged: true\n    volumes: [\"./src:/app\"]\n";
+        let (p, msgs) = run(compose, None);
+        assert!(p.is_some());
+        assert_eq!(
+            msgs.iter().filter(|m| m.starts_with("warning")).count(),
+            3,
+            "{msgs:?}"
+        );
+        let mut d = Diagnostics::new(true);
+        load_texts(compose, None, &env(), &mut d);
+        assert_eq!(
+            d.items()
+                .iter()
+                .filter(|i| i.severity == Severity::Error)
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn one_file_form_and_params_precedence() {
+        let compose = "services:
+  web:
+    image: w
+    ports: [\"8080\"]
+    x-vanish:
+      mem_reservation: 128
+      secrets:
+        - name: DB_PASSWORD
+          value_from: arn:aws:ssm:eu-west-1:1:parameter/db
+x-vanish:
+  cluster: review
+  capacity: spot
+  task_size: {cpu_limit: 512, mem_limit: 2GB}
+  subnets: [subnet-1]
+  security_groups: [sg-1]
+  assign_public_ip: DISABLED
+  task_execution_role: arn:exec
+";
+        let params = "version: 1\ntask_definition:\n  task_size: {mem_limit: 1GB}\n  services:\n    web:\n      mem_reservation: 256\n";
+        let (p, msgs) = run(compose, Some(params));
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        let p = p.expect("plan");
+        assert_eq!(p.run_task.cluster, "review");
+        assert_eq!(p.run_task.launch_type, None);
+        assert_eq!(
+            p.run_task.capacity_provider_strategy[0].capacity_provider,
+            "FARGATE_SPOT"
+        );
+        assert_eq!(
+            (
+                p.register_task_definition.cpu.as_str(),
+                p.register_task_definition.memory.as_str()
+            ),
+            ("512", "1024")
+        );
+        assert_eq!(
+            container(&p, "web").memory_reservation,
+            Some(128),
+            "service x-vanish wins over ecs-params"
+        );
+        assert_eq!(container(&p, "web").secrets[0].name, "DB_PASSWORD");
+        let net = &p.run_task.network_configuration.awsvpc_configuration;
+        assert_eq!(
+            (
+                net.subnets.as_slice(),
+                net.security_groups.as_slice(),
+                net.assign_public_ip.as_str()
+            ),
+            (
+                &["subnet-1".to_string()][..],
+                &["sg-1".to_string()][..],
+                "DISABLED"
+            )
+        );
+        assert_eq!(
+            p.register_task_definition.execution_role_arn.as_deref(),
+            Some("arn:exec")
+        );
+    }
 }

@@ -246,7 +246,18 @@ fn read_yaml(
             return None;
         }
     };
-    let mut root = yaml::parse(&text, src, diags)?;
+    parse_text(&text, src, lookup, unset_seen, diags)
+}
+
+/// Parses and interpolates one YAML text (pure).
+pub fn parse_text(
+    text: &str,
+    src: &Source,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    unset_seen: &mut BTreeSet<String>,
+    diags: &mut Diagnostics,
+) -> Option<Node> {
+    let mut root = yaml::parse(text, src, diags)?;
     root.map_values(&mut |text, loc| {
         if !text.contains('$') {
             return;
@@ -413,5 +424,181 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     }
     if let Some(h) = &args.health_path {
         s.health_path = Some(h.clone());
+    }
+}
+
+/// The whole pipeline on in-memory texts, without files, flags or clock:
+/// for tests and the no-panic property. `env` is the interpolation and CI
+/// environment; the name defaults to `test`, now to 2026-11-21T12:00:00Z.
+pub fn load_texts(
+    compose: &str,
+    params: Option<&str>,
+    env: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> Option<Plan> {
+    let lookup = |k: &str| env.get(k).cloned();
+    let mut seen = BTreeSet::new();
+    let src = Source {
+        file: Arc::from("docker-compose.yml"),
+        order: 0,
+    };
+    let root = parse_text(compose, &src, &lookup, &mut seen, diags)?;
+    let mut spec = Spec::default();
+    compose::read(&root, Path::new("/nonexistent"), &lookup, &mut spec, diags);
+    params::read_compose_extension(&root, &mut spec, diags);
+    if let Some(p) = params {
+        let src = Source {
+            file: Arc::from("ecs-params.yml"),
+            order: 1,
+        };
+        if let Some(proot) = parse_text(p, &src, &lookup, &mut seen, diags) {
+            params::read_params(&proot, &mut spec, diags);
+        }
+    }
+    params::read_service_extensions(&root, &mut spec, diags);
+    let ci = ci::facts(env);
+    let name = spec
+        .settings
+        .name
+        .clone()
+        .unwrap_or_else(|| Located::flag(ci.name.clone().unwrap_or_else(|| "test".into())));
+    let launch = Launch {
+        name,
+        now: humantime::parse_rfc3339("2026-11-21T12:00:00Z").unwrap_or(SystemTime::UNIX_EPOCH),
+        region: "eu-west-1".into(),
+        requested_by: ci.requested_by,
+        git_ref: ci.git_ref,
+    };
+    Some(translate::translate(&spec, &launch, diags))
+}
+
+#[cfg(test)]
+mod no_panic {
+    //! Property: no input, however malformed, panics the loader. Bounded:
+    //! PROPTEST_CASES (default 256 per property) keeps it CI-sized.
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::load_texts;
+    use crate::diag::Diagnostics;
+
+    const COMPOSE: &str = include_str!("../../../examples/review-app/docker-compose.yml");
+    const PARAMS: &str = include_str!("../../../examples/review-app/ecs-params.yml");
+    const TOKENS: &[&str] = &[
+        "\n",
+        " ",
+        "  ",
+        ":",
+        ": ",
+        "- ",
+        "-",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "&a ",
+        "*a",
+        "<<: ",
+        "<<: *a",
+        "'",
+        "\"",
+        "#",
+        "|",
+        ">",
+        "!!str ",
+        "!!int ",
+        "---",
+        "...",
+        "$",
+        "${",
+        "}",
+        "${X:-",
+        "${X:?e}",
+        "$$",
+        "services",
+        "image",
+        "ports",
+        "\"80:80\"",
+        "8080:80",
+        "healthcheck",
+        "test",
+        "depends_on",
+        "x-vanish",
+        "task_size",
+        "cpu_limit",
+        "mem_limit",
+        "99999999999999999999",
+        "-1",
+        "0.1",
+        "1e9",
+        "null",
+        "~",
+        "true",
+        "web",
+        "é",
+        "\t",
+        "%",
+        "@",
+        "`",
+        "\u{0}",
+        "ttl",
+        "999999999h",
+        "stop_grace_period",
+        "environment",
+        "essential",
+        "deploy",
+        "resources",
+        "volumes",
+        "./x:/y",
+    ];
+
+    fn mutate(base: &str, edits: &[(usize, usize, usize)]) -> String {
+        let mut s: Vec<char> = base.chars().collect();
+        for &(pos, kind, tok) in edits {
+            let at = if s.is_empty() { 0 } else { pos % (s.len() + 1) };
+            match kind % 3 {
+                0 => {
+                    let end = (at + 1 + tok % 8).min(s.len());
+                    if at < end {
+                        s.drain(at..end);
+                    }
+                }
+                1 => {
+                    let t: Vec<char> = TOKENS[tok % TOKENS.len()].chars().collect();
+                    s.splice(at..at, t);
+                }
+                _ => {
+                    if at < s.len() {
+                        s[at] = TOKENS[tok % TOKENS.len()].chars().next().unwrap_or(' ');
+                    }
+                }
+            }
+        }
+        s.into_iter().collect()
+    }
+
+    fn env() -> BTreeMap<String, String> {
+        BTreeMap::from([("X".to_string(), String::new())])
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_examples_never_panic(
+            edits in proptest::collection::vec((0usize..4096, 0usize..3, 0usize..1000), 0..24),
+            on_params in any::<bool>(),
+        ) {
+            let (c, p) = if on_params { (COMPOSE.to_string(), mutate(PARAMS, &edits)) } else { (mutate(COMPOSE, &edits), PARAMS.to_string()) };
+            let mut d = Diagnostics::new(false);
+            let _ = load_texts(&c, Some(&p), &env(), &mut d);
+        }
+
+        #[test]
+        fn token_soup_never_panics(toks in proptest::collection::vec(0usize..1000, 0..200)) {
+            let text: String = toks.iter().map(|t| TOKENS[t % TOKENS.len()]).collect();
+            let mut d = Diagnostics::new(true);
+            let _ = load_texts(&text, Some(&text), &env(), &mut d);
+        }
     }
 }
