@@ -162,9 +162,15 @@ impl Diagnostics {
         v
     }
 
-    /// Warnings and notes, rendered, in place order.
+    /// Warnings and notes, rendered, in place order; notes only when there is
+    /// no error (a derived size is noise next to a broken spec).
     pub fn render_warnings(&self) -> Vec<String> {
-        self.sorted(false).iter().map(|d| d.to_string()).collect()
+        let errors = self.has_errors();
+        self.sorted(false)
+            .iter()
+            .filter(|d| !(errors && d.severity == Severity::Note))
+            .map(|d| d.to_string())
+            .collect()
     }
 
     /// Prints warnings and notes to stderr.
