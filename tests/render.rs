@@ -67,6 +67,20 @@ fn review_app_plan_is_stable_and_pipeable() {
         "{}",
         yaml.stdout
     );
+    // One request alone, as the aws CLI's --cli-input-json takes it.
+    let td = render_in(&dir, &["--only", "task-definition"]);
+    assert_eq!(td.code(), 0, "{}", td.stderr);
+    assert!(
+        td.stdout.starts_with("{\n  \"family\": \"vanish-mr-42\","),
+        "{}",
+        td.stdout
+    );
+    let rt = render_in(&dir, &["--only", "run-task"]);
+    assert!(
+        rt.stdout.starts_with("{\n  \"cluster\": \"default\","),
+        "{}",
+        rt.stdout
+    );
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, short = 'o', env = "VANISH_OUTPUT", default_value = "json", value_parser = ["json", "yaml"])]
     pub output: String,
+    /// Print only one request, ready for `aws ecs register-task-definition
+    /// --cli-input-json` or `aws ecs run-task --cli-input-json`.
+    #[arg(long, env = "VANISH_RENDER_ONLY", value_parser = ["task-definition", "run-task"])]
+    pub only: Option<String>,
     /// Print the values of secret-looking variables instead of masking them.
     #[arg(long, env = "VANISH_SHOW_SECRETS")]
     pub show_secrets: bool,
@@ -32,12 +36,17 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     if !args.show_secrets {
         mask_secrets(&mut plan);
     }
-    println!("{}", to_text(&plan, &args.output)?);
+    let text = match args.only.as_deref() {
+        Some("task-definition") => to_text(&plan.register_task_definition, &args.output)?,
+        Some("run-task") => to_text(&plan.run_task, &args.output)?,
+        _ => to_text(&plan, &args.output)?,
+    };
+    println!("{text}");
     Ok(Exit::Ok)
 }
 
-/// The Plan as pretty JSON or YAML.
-pub fn to_text(plan: &Plan, output: &str) -> anyhow::Result<String> {
+/// The Plan (or one of its requests) as pretty JSON or YAML.
+pub fn to_text<T: serde::Serialize>(plan: &T, output: &str) -> anyhow::Result<String> {
     let text = match output {
         "yaml" => serde_yaml::to_string(plan)
             .map_err(|e| Failure::new(Exit::TaskFailed, format!("rendering YAML: {e}")))?,
