@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use vanish_e2e::render::{NOW, check_golden, example_args, example_dirs, render_in};
+use vanish_e2e::render::{NOW, check_golden, example_args, example_dirs, render_in, render_with};
 use vanish_e2e::workspace_root;
 
 #[test]
@@ -172,4 +172,61 @@ fn missing_files_exit_2() {
         )
     );
     let _ = std::fs::remove_dir(&empty);
+}
+
+#[test]
+fn environment_wins_over_dot_env_and_names_come_from_ci() {
+    let dir = workspace_root().join("examples/multi-file");
+    let files = [
+        "-f",
+        "docker-compose.yml",
+        "-f",
+        "docker-compose.review.yml",
+    ];
+    let out = render_with(&dir, &files, &[("TAG", "sha-1234")]);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "\"image\": \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/blog-api:sha-1234\""
+        ),
+        "{}",
+        out.stdout
+    );
+    // GitHub: the PR number names the app; the actor asked for it.
+    let github = [
+        ("CI_MERGE_REQUEST_IID", ""),
+        ("CI_COMMIT_REF_NAME", ""),
+        ("GITLAB_USER_LOGIN", ""),
+        ("GITHUB_REF", "refs/pull/7/merge"),
+        ("GITHUB_HEAD_REF", "fix/typo"),
+        ("GITHUB_ACTOR", "octo"),
+    ];
+    let out = render_with(&dir, &files, &github);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("\"family\": \"vanish-pr-7\""),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\"value\": \"octo\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"value\": \"fix/typo\""),
+        "{}",
+        out.stdout
+    );
+    let out = render_with(
+        &dir,
+        &[&files[..], &["--name", "demo", "--ttl", "45m"]].concat(),
+        &[],
+    );
+    assert!(
+        out.stdout.contains("\"family\": \"vanish-demo\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\"value\": \"2026-11-21T12:45:00Z\""),
+        "{}",
+        out.stdout
+    );
 }

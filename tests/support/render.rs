@@ -16,6 +16,11 @@ pub const NOW: &str = "2026-11-21T12:00:00Z";
 
 /// A `vanish render` in `dir` with a fixed GitLab-like CI environment.
 pub fn render_in(dir: &Path, args: &[&str]) -> Output {
+    render_with(dir, args, &[])
+}
+
+/// [`render_in`] with extra environment variables.
+pub fn render_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin("vanish"));
     cmd.current_dir(dir)
         .env_clear()
@@ -26,6 +31,7 @@ pub fn render_in(dir: &Path, args: &[&str]) -> Output {
         .env("CI_COMMIT_REF_NAME", "feature/login")
         .env("GITLAB_USER_LOGIN", "ann")
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .arg("render")
         .args(args);
     run(&mut cmd, Duration::from_secs(30))

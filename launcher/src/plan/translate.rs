@@ -647,6 +647,7 @@ fn public_ports(spec: &Spec, diags: &mut Diagnostics) -> Vec<PublicPort> {
                                 p.loc.as_ref(),
                                 format!("public service '{}' is not defined", p.value),
                             )
+                            .hint(format!("the services are: {}", names.join(", ")))
                             .suggest(&p.value, &names);
                         None
                     }
@@ -1120,5 +1121,50 @@ x-vanish:
             p.register_task_definition.execution_role_arn.as_deref(),
             Some("arn:exec")
         );
+    }
+}
+
+#[cfg(test)]
+mod public_tests {
+    use std::collections::BTreeMap;
+
+    use crate::diag::Diagnostics;
+    use crate::plan::model::PublicPort;
+    use crate::spec::load_texts;
+
+    #[test]
+    fn which_services_are_public() {
+        let base = "services:\n  web:\n    image: w\n    ports: [\"80\", \"53/udp\"]\n  api:\n    image: a\n    expose: [8000]\n";
+        let pp = |s: &str, p: u16| PublicPort {
+            service: s.into(),
+            port: p,
+        };
+        let table: Vec<(String, Vec<PublicPort>)> = vec![
+            (base.to_string(), vec![pp("web", 80)]),
+            (
+                format!("{base}x-vanish:\n  public: [api]\n"),
+                vec![pp("api", 8000)],
+            ),
+            (
+                base.replace(
+                    "ports: [\"80\", \"53/udp\"]",
+                    "ports: [\"80\"]\n    x-vanish: {public: false}",
+                ),
+                vec![],
+            ),
+            (
+                base.replace(
+                    "expose: [8000]",
+                    "expose: [8000]\n    x-vanish: {public: true}",
+                ),
+                vec![pp("web", 80), pp("api", 8000)],
+            ),
+        ];
+        for (compose, want) in table {
+            let mut d = Diagnostics::new(false);
+            let p = load_texts(&compose, None, &BTreeMap::new(), &mut d).expect("plan");
+            assert!(!d.has_errors(), "{compose}: {:?}", d.items());
+            assert_eq!(p.vanish.public, want, "{compose}");
+        }
     }
 }

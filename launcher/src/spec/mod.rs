@@ -602,3 +602,68 @@ mod no_panic {
         }
     }
 }
+
+#[cfg(test)]
+mod merge_tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn parse(text: &str, order: u16) -> Node {
+        let mut d = Diagnostics::new(false);
+        let src = Source {
+            file: Arc::from(format!("f{order}.yml")),
+            order,
+        };
+        let n = parse_text(text, &src, &|_| None, &mut BTreeSet::new(), &mut d).expect("yaml");
+        assert!(!d.has_errors());
+        n
+    }
+
+    #[test]
+    fn later_files_override_extend_and_merge() {
+        let base = parse(
+            "services:\n  a:\n    image: one\n    command: [x]\n    ports: [\"80\"]\n    environment: [A=1, B=2]\n    depends_on: [b]\n  b:\n    image: b\n",
+            0,
+        );
+        let over = parse(
+            "services:\n  a:\n    image: two\n    command: [y]\n    ports: [\"443\"]\n    environment:\n      B: 3\n      C: 4\n    depends_on:\n      c:\n        condition: service_healthy\n  c:\n    image: c\n",
+            1,
+        );
+        let m = merge(base, over);
+        let a = m.get("services").and_then(|s| s.get("a")).expect("a");
+        assert_eq!(a.get("image").and_then(Node::as_str), Some("two"));
+        assert_eq!(
+            a.get("image").map(|n| n.loc.file.to_string()),
+            Some("f1.yml".into())
+        );
+        let strs = |n: &Node| -> Vec<String> {
+            n.as_seq()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        };
+        assert_eq!(strs(a.get("command").expect("command")), ["y"]);
+        assert_eq!(strs(a.get("ports").expect("ports")), ["80", "443"]);
+        let env = a.get("environment").expect("env");
+        let env: BTreeMap<&str, &str> = env
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
+            .collect();
+        assert_eq!(env, BTreeMap::from([("A", "1"), ("B", "3"), ("C", "4")]));
+        let deps = a.get("depends_on").expect("deps");
+        assert!(
+            deps.get("b").is_some()
+                && deps
+                    .get("c")
+                    .and_then(|c| c.get("condition"))
+                    .and_then(Node::as_str)
+                    == Some("service_healthy")
+        );
+        assert!(m.get("services").and_then(|s| s.get("c")).is_some());
+    }
+}
