@@ -134,9 +134,7 @@ pub fn read(
     let top = Ctx {
         what: "at the top level of the compose file",
     };
-    let mut unsupported_top: Vec<(&str, &str)> = TOP_UNSUPPORTED.to_vec();
-    unsupported_top.retain(|_| true);
-    let entries = read::entries(root, top, TOP_KEYS, &unsupported_top, diags);
+    let entries = read::entries(root, top, TOP_KEYS, TOP_UNSUPPORTED, diags);
     for (k, v) in entries {
         match k.as_str() {
             Some("volumes") => {

@@ -116,6 +116,7 @@ pub fn read_params(root: &Node, spec: &mut Spec, diags: &mut Diagnostics) {
                                     Ctx {
                                         what: "in 'awsvpc_configuration'",
                                     },
+                                    true,
                                     spec,
                                     diags,
                                 );
@@ -154,7 +155,7 @@ pub fn read_compose_extension(root: &Node, spec: &mut Spec, diags: &mut Diagnost
         };
         settings(xv, ctx, &extra, spec, diags);
         task_definition(xv, ctx, false, spec, diags);
-        network(xv, ctx, spec, diags);
+        network(xv, ctx, false, spec, diags);
     }
 }
 
@@ -272,8 +273,9 @@ fn task_definition(
     }
 }
 
-fn network(v: &Node, ctx: Ctx<'_>, spec: &mut Spec, diags: &mut Diagnostics) {
-    let own = ctx.what == "in 'awsvpc_configuration'";
+/// Network keys; `own` = this map holds only them (ecs-params), else the
+/// caller (x-vanish) checked the keys.
+fn network(v: &Node, ctx: Ctx<'_>, own: bool, spec: &mut Spec, diags: &mut Diagnostics) {
     let entries = if own {
         read::entries(v, ctx, NETWORK_KEYS, &[], diags)
     } else {
