@@ -213,6 +213,24 @@ fn compose_files(
         .find(|p| p.is_file())
     {
         Some(p) => {
+            for o in [
+                "compose.override.yaml",
+                "compose.override.yml",
+                "docker-compose.override.yaml",
+                "docker-compose.override.yml",
+            ] {
+                if ctx.cwd.join(o).is_file() {
+                    diags
+                        .note(
+                            None,
+                            format!("{o} is not read (docker compose would read it)"),
+                        )
+                        .hint(format!(
+                            "to layer it, pass -f {} -f {o}",
+                            shown_path(&ctx.cwd, &p)
+                        ));
+                }
+            }
             let shown = shown_path(&ctx.cwd, &p);
             Some(vec![(p, shown)])
         }
