@@ -294,6 +294,22 @@ fn check_services(spec: &Spec, diags: &mut Diagnostics) {
             )
             .hint("mark the main service 'essential: true' in ecs-params or x-vanish");
     }
+    for s in services {
+        if s.name.is_empty()
+            || s.name.len() > 255
+            || !s
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            diags
+                .error(
+                    s.loc.as_ref(),
+                    format!("service name '{}' cannot be an ECS container name", s.name),
+                )
+                .hint("container names allow only letters, digits, '-' and '_'");
+        }
+    }
     let mut owner: HashMap<(u16, &str), &str> = HashMap::new();
     for s in services {
         for p in s.ports.iter().chain(&s.expose) {
@@ -1033,6 +1049,7 @@ mod tests {
             ("services:\n  a:\n    image: x\n    healtcheck: {}\n".into(), "error: unknown key 'healtcheck' in service 'a' @4:5"),
             ("services:\n  a:\n    image: x\n    read_only: yes please\n".into(), "error: 'read_only' in service 'a' must be true or false, not a string @4:16"),
             ("services:\n  a:\n    command: [x]\n".into(), "error: service 'a' has no 'image' @2:3"),
+            ("services:\n  my.app:\n    image: x\n".into(), "error: service name 'my.app' cannot be an ECS container name @2:3"),
         ];
         for (compose, want) in table {
             let errs = errors(compose, None);
