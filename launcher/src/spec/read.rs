@@ -66,14 +66,16 @@ pub fn map<'n>(
         Kind::Map(m) => Some(m),
         _ if node.is_null() => Some(&[]),
         _ => {
-            diags.error(
-                Some(&node.loc),
-                format!(
-                    "expected a mapping {}, found {}",
-                    ctx.what,
-                    node.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&node.loc),
+                    format!(
+                        "expected a mapping {}, found {}",
+                        ctx.what,
+                        node.type_name()
+                    ),
+                )
+                .hint("write 'key: value' pairs, indented under the parent key");
             None
         }
     }
@@ -84,14 +86,16 @@ pub fn string(node: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> 
     match &node.kind {
         Kind::Scalar { text, .. } if !node.is_null() => Some(text.clone()),
         _ => {
-            diags.error(
-                Some(&node.loc),
-                format!(
-                    "{} must be a string, not {}",
-                    ctx.key_msg(key),
-                    node.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&node.loc),
+                    format!(
+                        "{} must be a string, not {}",
+                        ctx.key_msg(key),
+                        node.type_name()
+                    ),
+                )
+                .hint("write one value on the same line, quoted if in doubt");
             None
         }
     }
@@ -125,21 +129,25 @@ pub fn integer(
     match node.as_i64() {
         Some(i) if (0..=max).contains(&i) => Some(i),
         Some(i) => {
-            diags.error(
-                Some(&node.loc),
-                format!("{} is {i}, out of range 0..={max}", ctx.key_msg(key)),
-            );
+            diags
+                .error(
+                    Some(&node.loc),
+                    format!("{} is {i}, out of range 0..={max}", ctx.key_msg(key)),
+                )
+                .hint(format!("use a whole number from 0 to {max}"));
             None
         }
         None => {
-            diags.error(
-                Some(&node.loc),
-                format!(
-                    "{} must be a whole number, not {}",
-                    ctx.key_msg(key),
-                    node.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&node.loc),
+                    format!(
+                        "{} must be a whole number, not {}",
+                        ctx.key_msg(key),
+                        node.type_name()
+                    ),
+                )
+                .hint("write digits without quotes, e.g. 3");
             None
         }
     }
@@ -166,14 +174,16 @@ pub fn strings(
         }
         Kind::Scalar { .. } if !node.is_null() => string(node, key, ctx, diags).map(|s| vec![s]),
         _ => {
-            diags.error(
-                Some(&node.loc),
-                format!(
-                    "{} must be a string or a list of strings, not {}",
-                    ctx.key_msg(key),
-                    node.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&node.loc),
+                    format!(
+                        "{} must be a string or a list of strings, not {}",
+                        ctx.key_msg(key),
+                        node.type_name()
+                    ),
+                )
+                .hint("e.g. [\"a\", \"b\"]");
             None
         }
     }
@@ -187,14 +197,16 @@ pub fn string_list(
     diags: &mut Diagnostics,
 ) -> Option<Vec<String>> {
     if node.as_seq().is_none() && !node.is_null() {
-        diags.error(
-            Some(&node.loc),
-            format!(
-                "{} must be a list, not {}",
-                ctx.key_msg(key),
-                node.type_name()
-            ),
-        );
+        diags
+            .error(
+                Some(&node.loc),
+                format!(
+                    "{} must be a list, not {}",
+                    ctx.key_msg(key),
+                    node.type_name()
+                ),
+            )
+            .hint("write a YAML list: [a, b] or one '- item' per line");
         return None;
     }
     strings(node, key, ctx, diags).or(Some(Vec::new()))
