@@ -44,7 +44,7 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the ECS requests a spec turns into, without touching AWS.
-    Render(cmd::render::Args),
+    Render(Box<cmd::render::Args>),
     /// Launch (or replace) a review app and print its URL.
     Up(Box<cmd::up::Args>),
     /// List running review apps.

@@ -11,6 +11,8 @@ pub mod aws;
 pub mod cli;
 pub mod cmd;
 pub mod contract;
+pub mod diag;
 pub mod exit;
 pub mod logging;
 pub mod plan;
+pub mod spec;

@@ -42,7 +42,7 @@ fn run() -> anyhow::Result<Exit> {
     let global = cli.global;
     rt.block_on(async move {
         match cli.command {
-            Command::Render(args) => cmd::render::run(&global, args).await,
+            Command::Render(args) => cmd::render::run(&global, *args).await,
             Command::Up(args) => cmd::up::run(&global, *args).await,
             Command::Ls(args) => cmd::ls::run(&global, args).await,
             Command::Down(args) => cmd::down::run(&global, args).await,

@@ -8,6 +8,8 @@
 //! - Every wait has a deadline; on expiry the child is SIGKILLed and the test
 //!   panics with what the child printed so far.
 
+pub mod render;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,4 +1,5 @@
 //! Spec → Plan: the exact ECS requests for one review app (pure).
 pub mod model;
+pub mod translate;
 
 pub use model::Plan;
