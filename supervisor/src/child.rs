@@ -38,15 +38,22 @@ impl fmt::Display for SpawnError {
     }
 }
 
-/// Starts `argv` (non-empty) and returns its pid.
+/// Starts `argv` and returns its pid.
 pub fn spawn(argv: &[OsString]) -> Result<i32, SpawnError> {
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).process_group(0);
+    let Some((program, args)) = argv.split_first() else {
+        return Err(SpawnError {
+            command: String::new(),
+            reason: "no command".to_owned(),
+            code: 127,
+        });
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args).process_group(0);
     // SAFETY: `prepare` only calls async-signal-safe functions.
     unsafe { cmd.pre_exec(prepare) };
     match cmd.spawn() {
         Ok(child) => Ok(child.id() as i32),
-        Err(e) => Err(classify(&argv[0], &e)),
+        Err(e) => Err(classify(program, &e)),
     }
 }
 
@@ -118,4 +125,45 @@ fn reset_signals() -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spawn_errors_map_to_126_and_127() {
+        use io::ErrorKind::*;
+        let rows = [
+            (
+                "nosuch",
+                io::Error::from(NotFound),
+                127,
+                "command not found",
+            ),
+            (
+                "./nosuch",
+                io::Error::from(NotFound),
+                127,
+                "no such file or directory",
+            ),
+            (
+                "/etc/passwd",
+                io::Error::from(PermissionDenied),
+                126,
+                "permission denied (not executable)",
+            ),
+            (
+                "./bad",
+                io::Error::from_raw_os_error(libc::ENOEXEC),
+                126,
+                "cannot execute: Exec format error (os error 8)",
+            ),
+        ];
+        for (cmd, err, code, reason) in rows {
+            let e = classify(&OsString::from(cmd), &err);
+            assert_eq!((e.code, e.reason.as_str()), (code, reason), "{cmd}");
+            assert_eq!(e.to_string(), format!("{cmd}: {reason}"));
+        }
+    }
 }

@@ -142,9 +142,18 @@ impl Machine {
         }
     }
 
+    /// The actions for `event` at `now`, in a fresh Vec.
+    #[cfg(test)]
     pub fn step(&mut self, event: Event, now: Duration) -> Vec<Action> {
-        use Action::*;
         let mut out = Vec::new();
+        self.step_into(event, now, &mut out);
+        out
+    }
+
+    /// Appends the actions for `event` at `now` to `out`; the loop reuses
+    /// one buffer, so forwarding a signal allocates nothing.
+    pub fn step_into(&mut self, event: Event, now: Duration, out: &mut Vec<Action>) {
+        use Action::*;
         match (event, self.phase) {
             (_, Phase::Done) => {}
             (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Running) => {
@@ -158,7 +167,7 @@ impl Machine {
                 };
             }
             (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Draining { .. }) => {
-                self.kill_all(now, Why::SecondSignal(sig), &mut out);
+                self.kill_all(now, Why::SecondSignal(sig), out);
             }
             (Event::Signal(sig), Phase::Running | Phase::Draining { .. }) => {
                 out.push(Note(self::Note::Forwarded(sig)));
@@ -207,7 +216,7 @@ impl Machine {
             }
             (Event::Tick, Phase::Running) => {
                 let Some(expiry) = self.cfg.expiry else {
-                    return out;
+                    return;
                 };
                 if now >= expiry {
                     self.expired = true;
@@ -227,7 +236,7 @@ impl Machine {
             }
             (Event::Tick, Phase::Draining { kill_at }) => {
                 if now >= kill_at {
-                    self.kill_all(now, Why::Grace, &mut out);
+                    self.kill_all(now, Why::Grace, out);
                 }
             }
             (Event::Tick, Phase::Killing { rekill_at }) => {
@@ -242,7 +251,6 @@ impl Machine {
                 }
             }
         }
-        out
     }
 
     fn kill_all(&mut self, now: Duration, why: Why, out: &mut Vec<Action>) {

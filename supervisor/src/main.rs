@@ -4,7 +4,7 @@
 //! Layout: pure logic (`machine`, `options`, `status`) with table-driven
 //! tests; thin effects around it (`signals`, `child`, `reaper`); `run` glues
 //! them. No async runtime, no clap, no tracing: every byte ships in every
-//! review-app image (see the commit that introduced this file for sizes).
+//! review-app image (what each would cost: bench/RESULTS-pid1.md).
 
 mod child;
 mod log;

@@ -90,6 +90,7 @@ fn supervise(opts: &Options) -> u8 {
     };
     let mut child_gone = false;
     let mut child_code = None;
+    let mut actions = Vec::with_capacity(8);
     loop {
         let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
         let event = match signals::wait(&set, timeout) {
@@ -102,11 +103,12 @@ fn supervise(opts: &Options) -> u8 {
             Some(sig) => Event::Signal(sig),
             None => Event::Tick,
         };
-        let mut actions = m.step(event, start.elapsed());
+        actions.clear();
+        m.step_into(event, start.elapsed(), &mut actions);
         // A steady stream of signals must not starve the timer: whatever
         // woke us, a deadline that has come is handled now.
         if event != Event::Tick && m.next_wakeup().is_some_and(|at| at <= start.elapsed()) {
-            actions.extend(m.step(Event::Tick, start.elapsed()));
+            m.step_into(Event::Tick, start.elapsed(), &mut actions);
         }
         // Signals first, logging after: a log line never delays a signal.
         for action in &actions {
@@ -134,7 +136,7 @@ fn supervise(opts: &Options) -> u8 {
                 Action::Note(_) | Action::Exit(_) => {}
             }
         }
-        for action in actions {
+        for &action in &actions {
             match action {
                 Action::Note(note) => say(note, opts, expiry.after, target_pid),
                 Action::Exit(code) => {
