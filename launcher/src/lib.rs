@@ -12,5 +12,6 @@ pub mod cli;
 pub mod cmd;
 pub mod contract;
 pub mod exit;
+pub mod iam;
 pub mod logging;
 pub mod plan;
