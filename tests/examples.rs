@@ -667,6 +667,128 @@ fn python_app_serves_healthz_with_wsgiref_and_stops_on_sigterm() {
     );
 }
 
+/// The web image's own server setup, run here: the compose file's uWSGI
+/// command with the Dockerfile's `UWSGI_*` environment serves `/healthz` and
+/// exits 0 on SIGTERM (uWSGI 2.0 without die-on-term does not).
+#[test]
+fn uwsgi_command_from_compose_serves_and_exits_0_on_sigterm() {
+    let Some(uwsgi) = venv_tool("uwsgi") else {
+        eprintln!(
+            "SKIP uwsgi_command_from_compose_serves_and_exits_0_on_sigterm: no .venv/bin/uwsgi (pyuwsgi)"
+        );
+        return;
+    };
+    let pin = |rel: &str| {
+        read(rel)
+            .lines()
+            .find(|l| l.starts_with("pyuwsgi=="))
+            .map(String::from)
+            .unwrap_or_else(|| panic!("{rel} pins pyuwsgi"))
+    };
+    assert_eq!(
+        pin("tests/requirements.txt"),
+        pin("examples/review-app/app/requirements.txt")
+    );
+
+    // The web stage's ENV, as the image sets it.
+    let mut env = Vec::new();
+    let mut in_web = false;
+    for (i, a) in dockerfile_instructions(&read("examples/review-app/Dockerfile")) {
+        if i == "FROM" {
+            in_web = a.ends_with(" AS web");
+        } else if in_web && i == "ENV" {
+            for kv in a.split_whitespace() {
+                let (k, v) = kv.split_once('=').expect("ENV k=v");
+                env.push((k.to_string(), v.to_string()));
+            }
+        }
+    }
+    assert!(env.iter().any(|(k, _)| k == "UWSGI_DIE_ON_TERM"), "{env:?}");
+
+    // The compose command, on a free loopback port instead of :8000.
+    let compose = yaml("examples/review-app/docker-compose.yml");
+    let mut argv: Vec<String> = compose["services"]["web"]["command"]
+        .as_sequence()
+        .expect("command")
+        .iter()
+        .map(|v| s(v, "arg").to_string())
+        .collect();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let socket = argv
+        .iter()
+        .position(|a| a == ":8000")
+        .expect("listens on :8000");
+    argv[socket] = format!("127.0.0.1:{port}");
+    let workers: usize = argv
+        .iter()
+        .position(|a| a == "--processes")
+        .map_or(1, |i| argv[i + 1].parse().expect("--processes N"));
+    // Test instrumentation only: each worker prints a line once it accepts.
+    // A SIGTERM that reaches uWSGI while its workers are still starting can
+    // be lost (vanish-init's SIGKILL after --grace covers that in the image),
+    // so the test signals only a fully started server.
+    argv.extend([
+        "--hook-accepting-once".into(),
+        "exec:echo vanish-test-accepting".into(),
+    ]);
+    let child = Command::new(uwsgi)
+        .args(&argv[1..])
+        .current_dir(path("examples/review-app/app"))
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("uwsgi");
+    let mut server = Server(child);
+    let stdout = server.0.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut accepting = 0;
+    while accepting < workers {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => accepting += usize::from(line == "vanish-test-accepting"),
+            Err(e) => panic!("{accepting} of {workers} uWSGI workers accepting after 20s ({e})"),
+        }
+    }
+    let (status, body) = http_get(port, "/healthz");
+    assert_eq!(
+        (status.split_once(' ').map(|(_, s)| s), body.as_str()),
+        (Some("200 OK"), "ok\n")
+    );
+
+    let pid = server.0.id().to_string();
+    assert_eq!(
+        run(
+            Command::new("kill").args(["-TERM", &pid]),
+            Duration::from_secs(10)
+        )
+        .code(),
+        0
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "uWSGI still running 15s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
 #[test]
 fn examples_tree_has_what_the_readme_promises() {
     for rel in [
