@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_yaml::Value;
-use vanish_e2e::ship::{dockerfile_instructions, elf_is_static, venv_tool};
+use vanish_e2e::ship::{dockerfile_instructions, elf_is_static, skip, venv_tool};
 use vanish_e2e::{run, workspace_root};
 
 fn path(rel: &str) -> PathBuf {
@@ -57,9 +57,10 @@ fn yaml_is_yamllint_clean() {
 #[test]
 fn github_workflow_passes_actionlint() {
     let Some(tool) = venv_tool("actionlint") else {
-        eprintln!(
-            "SKIP github_workflow_passes_actionlint: no .venv/bin/actionlint \
-             (pip install -r tests/requirements.txt installs it)"
+        skip(
+            "github_workflow_passes_actionlint",
+            "no .venv/bin/actionlint \
+             (pip install -r tests/requirements.txt installs it)",
         );
         return;
     };
@@ -85,7 +86,7 @@ fn terraform_is_formatted() {
         .map(|d| d.join("terraform"))
         .find(|p| p.is_file());
     let Some(terraform) = found else {
-        eprintln!("SKIP terraform_is_formatted: no terraform on PATH");
+        skip("terraform_is_formatted", "no terraform on PATH");
         return;
     };
     let out = run(
@@ -333,8 +334,9 @@ fn dockerfile_recipe_gives_a_static_binary() {
         })
         .unwrap_or(false);
     if !installed {
-        eprintln!(
-            "SKIP dockerfile_recipe_gives_a_static_binary: rustup target {triple} is not installed"
+        skip(
+            "dockerfile_recipe_gives_a_static_binary",
+            "rustup target {triple} is not installed",
         );
         return;
     }
@@ -581,8 +583,14 @@ fn http_get(port: u16, target: &str) -> (String, String) {
     )
 }
 
-#[test]
-fn python_app_serves_healthz_with_wsgiref_and_stops_on_sigterm() {
+/// Starts the app with wsgiref on a free loopback port; returns the server,
+/// its port, and its remaining stderr lines (the reader ends when it exits).
+fn start_app() -> (
+    Server,
+    u16,
+    mpsc::Receiver<String>,
+    std::thread::JoinHandle<()>,
+) {
     let child = Command::new("python3")
         .current_dir(workspace_root())
         .args([
@@ -624,6 +632,12 @@ fn python_app_serves_healthz_with_wsgiref_and_stops_on_sigterm() {
             Err(e) => panic!("no 'listening' line within 20s ({e}); stderr so far: {seen:?}"),
         }
     };
+    (server, port, rx, reader)
+}
+
+#[test]
+fn python_app_serves_healthz_with_wsgiref_and_stops_on_sigterm() {
+    let (mut server, port, rx, reader) = start_app();
 
     assert_eq!(
         http_get(port, "/healthz"),
@@ -673,8 +687,9 @@ fn python_app_serves_healthz_with_wsgiref_and_stops_on_sigterm() {
 #[test]
 fn uwsgi_command_from_compose_serves_and_exits_0_on_sigterm() {
     let Some(uwsgi) = venv_tool("uwsgi") else {
-        eprintln!(
-            "SKIP uwsgi_command_from_compose_serves_and_exits_0_on_sigterm: no .venv/bin/uwsgi (pyuwsgi)"
+        skip(
+            "uwsgi_command_from_compose_serves_and_exits_0_on_sigterm",
+            "no .venv/bin/uwsgi (pyuwsgi)",
         );
         return;
     };
@@ -787,6 +802,114 @@ fn uwsgi_command_from_compose_serves_and_exits_0_on_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// The proxy image's NGINX config, rendered as the image renders it (only
+/// `${UPSTREAM_*}` substituted), in front of the real app: `nginx -t`
+/// accepts it and a request through it reaches the app.
+#[test]
+fn nginx_template_proxies_to_the_app() {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    let Some(nginx) = nginx else {
+        skip(
+            "nginx_template_proxies_to_the_app",
+            "no nginx (apt-get install nginx-light)",
+        );
+        return;
+    };
+    let (_app, app_port, _rx, _reader) = start_app();
+    let proxy_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+
+    // Render: UPSTREAM_HOST as on Fargate; the fixed ports moved to free ones.
+    let template = read("examples/review-app/proxy/default.conf.template");
+    let mut conf = template.clone();
+    for (from, to) in [
+        ("${UPSTREAM_HOST}:8000;", format!("127.0.0.1:{app_port};")),
+        (
+            "listen 80 default_server;",
+            format!("listen 127.0.0.1:{proxy_port} default_server;"),
+        ),
+    ] {
+        assert_eq!(
+            template.matches(from).count(),
+            1,
+            "template has exactly one {from:?}"
+        );
+        conf = conf.replace(from, &to);
+    }
+    assert!(
+        !conf.contains("${"),
+        "only ${{UPSTREAM_*}} is substituted in the image:\n{conf}"
+    );
+
+    let dir = workspace_root().join(format!("target/nginx-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let d = dir.display();
+    std::fs::write(dir.join("default.conf"), conf).expect("write");
+    std::fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+             fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+             include {d}/default.conf;\n}}\n"
+        ),
+    )
+    .expect("write");
+    let conf_path = dir.join("nginx.conf");
+    let check = run(
+        Command::new(&nginx)
+            .arg("-t")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(&conf_path),
+        Duration::from_secs(20),
+    );
+    assert_eq!(check.code(), 0, "nginx -t:\n{}", check.stderr);
+
+    let child = Command::new(&nginx)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx");
+    let mut proxy = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", proxy_port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx not listening within 20s");
+        assert!(
+            proxy.0.try_wait().expect("try_wait").is_none(),
+            "nginx exited early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let through = http_get(proxy_port, "/healthz");
+    let own = http_get(proxy_port, "/nginx-healthz");
+    drop(proxy);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        through,
+        ("HTTP/1.1 200 OK".to_string(), "ok\n".to_string()),
+        "proxied to the app"
+    );
+    assert_eq!(
+        own,
+        ("HTTP/1.1 200 OK".to_string(), "ok\n".to_string()),
+        "the proxy's own health"
+    );
 }
 
 #[test]

@@ -19,6 +19,13 @@ pub fn venv_tool(name: &str) -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// Reports a skipped check where it stays visible: straight to the process's
+/// stderr, past the test harness's capture of `eprintln!`.
+pub fn skip(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
+}
+
 /// Every `.rs` file under `dir`, sorted.
 pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
