@@ -336,7 +336,7 @@ fn dockerfile_recipe_gives_a_static_binary() {
     if !installed {
         skip(
             "dockerfile_recipe_gives_a_static_binary",
-            "rustup target {triple} is not installed",
+            &format!("rustup target {triple} is not installed"),
         );
         return;
     }
