@@ -53,4 +53,6 @@ pub enum Command {
     Down(cmd::down::Args),
     /// Stop every review app whose expiry has passed.
     Sweep(cmd::sweep::Args),
+    /// Print the least-privilege IAM policy for the role that runs vanish.
+    IamPolicy(cmd::iam_policy::Args),
 }

@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod contract;
 pub mod diag;
 pub mod exit;
+pub mod iam;
 pub mod logging;
 pub mod plan;
 pub mod spec;

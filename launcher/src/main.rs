@@ -47,6 +47,7 @@ fn run() -> anyhow::Result<Exit> {
             Command::Ls(args) => cmd::ls::run(&global, args).await,
             Command::Down(args) => cmd::down::run(&global, args).await,
             Command::Sweep(args) => cmd::sweep::run(&global, args).await,
+            Command::IamPolicy(args) => cmd::iam_policy::run(&global, args).await,
         }
     })
 }

@@ -109,3 +109,4 @@ fn join(h: std::thread::JoinHandle<String>) -> String {
     h.join().unwrap_or_default()
 }
 pub mod init;
+pub mod ship;

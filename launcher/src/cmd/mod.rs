@@ -1,5 +1,6 @@
 //! One module per subcommand: its `Args` and its `run`.
 pub mod down;
+pub mod iam_policy;
 pub mod ls;
 pub mod render;
 pub mod sweep;
