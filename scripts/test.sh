@@ -16,7 +16,7 @@ root=$(pwd)
 log() { printf '==> %s\n' "$*" >&2; }
 
 # 1. Debian packages the tests run.
-apt_pkgs=(busybox-static util-linux coreutils dash python3 python3-venv procps)
+apt_pkgs=(busybox-static util-linux coreutils dash procps nginx-light python3 python3-venv)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
