@@ -13,4 +13,5 @@ pub mod cmd;
 pub mod contract;
 pub mod exit;
 pub mod logging;
+pub mod logs;
 pub mod plan;
