@@ -15,5 +15,6 @@ pub mod diag;
 pub mod exit;
 pub mod iam;
 pub mod logging;
+pub mod logs;
 pub mod plan;
 pub mod spec;
