@@ -324,14 +324,16 @@ fn key_values(
         }
         _ if v.is_null() => {}
         _ => {
-            diags.error(
-                Some(&v.loc),
-                format!(
-                    "{} must be a mapping or a list of KEY=VALUE, not {}",
-                    ctx.key_msg(key),
-                    v.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&v.loc),
+                    format!(
+                        "{} must be a mapping or a list of KEY=VALUE, not {}",
+                        ctx.key_msg(key),
+                        v.type_name()
+                    ),
+                )
+                .hint("e.g. 'APP_ENV: review' lines, or a list of \"APP_ENV=review\"");
         }
     }
     for (name, _) in &out {
@@ -479,10 +481,12 @@ fn ports(
     let key = if published { "ports" } else { "expose" };
     let Some(items) = v.as_seq() else {
         if !v.is_null() {
-            diags.error(
-                Some(&v.loc),
-                format!("{} must be a list, not {}", ctx.key_msg(key), v.type_name()),
-            );
+            diags
+                .error(
+                    Some(&v.loc),
+                    format!("{} must be a list, not {}", ctx.key_msg(key), v.type_name()),
+                )
+                .hint("e.g. [\"80\"] or one '- \"80\"' per line");
         }
         return;
     };
@@ -862,14 +866,16 @@ fn deploy(v: &Node, ctx: Ctx<'_>, s: &mut Service, diags: &mut Diagnostics) {
 fn volumes(v: &Node, ctx: Ctx<'_>, out: &mut Vec<MountPoint>, diags: &mut Diagnostics) {
     let Some(items) = v.as_seq() else {
         if !v.is_null() {
-            diags.error(
-                Some(&v.loc),
-                format!(
-                    "{} must be a list, not {}",
-                    ctx.key_msg("volumes"),
-                    v.type_name()
-                ),
-            );
+            diags
+                .error(
+                    Some(&v.loc),
+                    format!(
+                        "{} must be a list, not {}",
+                        ctx.key_msg("volumes"),
+                        v.type_name()
+                    ),
+                )
+                .hint("e.g. [\"data:/var/lib/data\"]");
         }
         return;
     };
