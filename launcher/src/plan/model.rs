@@ -306,7 +306,7 @@ pub struct RunTask {
     pub started_by: String,
     /// Sorted by key; includes every `vanish:*` tag.
     pub tags: Vec<Tag>,
-    /// `ENABLE` so tags also land on the task's ENI where supported.
+    /// `TASK_DEFINITION` to copy the task definition's tags to the task; unset by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propagate_tags: Option<String>,
 }
