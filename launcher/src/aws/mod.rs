@@ -1,1 +1,45 @@
 //! Thin wrappers around the AWS SDK: client construction and one module per service.
+//!
+//! Invariants:
+//! - Credentials, region and endpoint come from aws-config's standard chain
+//!   (env, profile, SSO, web identity, container/instance credentials); the
+//!   global flags only override the region, profile and endpoint.
+//! - Nothing here decides anything: the command logic and the pure modules
+//!   (`churn`, `wait`, `net`, `apps`) do. Every SDK error goes through
+//!   `error::classify`, which names the IAM action for AccessDenied.
+
+pub mod ec2;
+pub mod ecs;
+pub mod error;
+
+use aws_config::BehaviorVersion;
+
+use crate::cli::Global;
+
+/// The two service clients `vanish` uses.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+}
+
+impl Clients {
+    /// Clients from the standard credential chain and the global flags.
+    pub async fn from_global(global: &Global) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &global.region {
+            loader = loader.region(aws_config::Region::new(region.clone()));
+        }
+        if let Some(profile) = &global.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &global.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let conf = loader.load().await;
+        Clients {
+            ecs: aws_sdk_ecs::Client::new(&conf),
+            ec2: aws_sdk_ec2::Client::new(&conf),
+        }
+    }
+}
