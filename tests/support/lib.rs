@@ -106,3 +106,4 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> 
 fn join(h: std::thread::JoinHandle<String>) -> String {
     h.join().unwrap_or_default()
 }
+pub mod moto;
