@@ -150,7 +150,14 @@ pub async fn register_without_churn(clients: &Clients, plan: &Plan) -> Result<St
                 .filter(|td| td.status() == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Active))
                 .map(|td| (ecs::from_sdk_task_definition(&td, &tags), td))
         }
-        Err(e) if crate::aws::error::code_of(&e) == Some("ClientException") => None,
+        // ECS answers ClientException ("Unable to describe task definition")
+        // for a family that was never registered.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_client_exception()) =>
+        {
+            None
+        }
         Err(e) => return Err(crate::aws::error::classify("ecs:DescribeTaskDefinition", e)),
     };
     if let Some((model, td)) = &current {
