@@ -56,6 +56,8 @@ impl Pace {
                 if let Ok(mut v) = v.lock() {
                     v.push(d);
                 }
+                // Let whatever races the launch (an interrupt) run.
+                tokio::task::yield_now().await;
             }
         }
     }
@@ -379,6 +381,37 @@ pub async fn up(
         replaced,
         waited: wait.is_some(),
     })
+}
+
+/// Runs `up` until `interrupt` fires (Ctrl-C, CI cancel). Interrupted
+/// before RUNNING, the task is stopped ("launch interrupted"); after
+/// RUNNING it is left to its TTL. Either way the result is an
+/// `Exit::TaskFailed` "interrupted" failure.
+pub async fn up_or_interrupt(
+    clients: &Clients,
+    plan: Plan,
+    opts: UpOptions,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<UpOutcome> {
+    let launched = opts.launched.clone();
+    tokio::select! {
+        r = up(clients, plan, opts) => r,
+        () = interrupt => {
+            let l = launched.lock().map(|l| l.clone()).unwrap_or_default();
+            let mut f = Failure::new(Exit::TaskFailed, "interrupted");
+            match (&l.task_arn, l.running) {
+                (Some(arn), false) => {
+                    ecs::stop_task(&clients.ecs, &l.cluster, arn, "launch interrupted").await?;
+                    f = f.detail(format!("  the task was not RUNNING yet: stopped {}", net::short_id(arn)));
+                }
+                (Some(arn), true) => {
+                    f = f.detail(format!("  the task {} is RUNNING: left to its TTL", net::short_id(arn)));
+                }
+                (None, _) => {}
+            }
+            Err(f.into())
+        }
+    }
 }
 
 /// Polls `url` + `path` until it answers 2xx/3xx, bounded by `limit`.

@@ -447,3 +447,100 @@ async fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
         );
     }
 }
+
+#[tokio::test]
+async fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
+    for (status, stops, detail) in [
+        ("PENDING", 1, "  the task was not RUNNING yet: stopped t1"),
+        ("RUNNING", 0, "  the task t1 is RUNNING: left to its TTL"),
+    ] {
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(move || {
+            DescribeTasksOutput::builder()
+                .tasks(task(status, true))
+                .build()
+        });
+        let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+            .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
+        let stop = mock!(aws_sdk_ecs::Client::stop_task)
+            .match_requests(|r| r.task() == Some(ARN) && r.reason() == Some("launch interrupted"))
+            .then_output(|| StopTaskOutput::builder().build());
+        let mut rules = before_run();
+        rules.push(run_ok());
+        rules.push(describe);
+        rules.push(stop);
+        let ecs: Vec<&Rule> = rules.iter().collect();
+        let c = clients(&ecs, &[&eni]);
+        let o = opts(&Buf::default());
+        let launched = o.launched.clone();
+        // The "Ctrl-C" arrives once the task has been seen (twice polled).
+        let pace = o.pace.clone();
+        let interrupt = async move {
+            while pace.slept().len() < 2 {
+                tokio::task::yield_now().await;
+            }
+        };
+        let err = launch::up_or_interrupt(&c, plan(), o, interrupt)
+            .await
+            .expect_err("interrupted");
+        assert_eq!(exit::code_of(&err), Exit::TaskFailed);
+        assert_eq!(exit::render(&err), format!("error: interrupted\n{detail}"));
+        assert_eq!(rules[5].num_calls(), stops, "{status}");
+        assert_eq!(
+            launched.lock().expect("lock").task_arn.as_deref(),
+            Some(ARN)
+        );
+    }
+}
+
+#[tokio::test]
+async fn health_path_is_polled_until_it_answers_2xx() {
+    use std::io::{Read, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for status in ["503 Service Unavailable", "200 OK"] {
+            let (mut s, _) = listener.accept().expect("accept");
+            let mut buf = [0u8; 1024];
+            let n = s.read(&mut buf).expect("read");
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            paths.push(req.split_whitespace().nth(1).unwrap_or("").to_string());
+            let _ =
+                s.write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").as_bytes());
+        }
+        paths
+    });
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+        DescribeTasksOutput::builder()
+            .tasks(task("RUNNING", true))
+            .build()
+    });
+    let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces).then_output(|| {
+        DescribeNetworkInterfacesOutput::builder()
+            .network_interfaces(
+                NetworkInterface::builder()
+                    .association(
+                        NetworkInterfaceAssociation::builder()
+                            .public_ip("127.0.0.1")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let mut rules = before_run();
+    rules.push(run_ok());
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let mut p = plan();
+    p.vanish.public = vec![m::PublicPort {
+        service: "web".into(),
+        port,
+    }];
+    p.vanish.health_path = Some("/healthz".into());
+    let out = launch::up(&clients(&ecs, &[&eni]), p, opts(&Buf::default()))
+        .await
+        .expect("healthy");
+    assert_eq!(out.urls, vec![format!("http://127.0.0.1:{port}")]);
+    assert_eq!(server.join().expect("server"), ["/healthz", "/healthz"]);
+}

@@ -133,24 +133,13 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     opts.replace = !args.no_replace;
     opts.stop_on_failure = args.stop_on_failure;
     opts.ip_wait = args.ip_wait;
-    let launched = opts.launched.clone();
-
-    let outcome = tokio::select! {
-        r = launch::up(&clients, plan, opts) => r?,
-        _ = tokio::signal::ctrl_c() => {
-            let l = launched.lock().map(|l| l.clone()).unwrap_or_default();
-            eprintln!();
-            match (&l.task_arn, l.running) {
-                (Some(arn), false) => {
-                    crate::aws::ecs::stop_task(&clients.ecs, &l.cluster, arn, "launch interrupted").await?;
-                    tracing::warn!(task = %arn, "interrupted before RUNNING: stopped the task");
-                }
-                (Some(arn), true) => tracing::warn!(task = %arn, "interrupted after RUNNING: the task keeps running until its TTL"),
-                (None, _) => {}
-            }
-            return Err(Failure::new(Exit::TaskFailed, "interrupted").into());
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
+        eprintln!();
     };
+    let outcome = launch::up_or_interrupt(&clients, plan, opts, interrupt).await?;
 
     match args.output {
         Format::Text => print!("{}", output::text(&outcome, SystemTime::now())),
