@@ -106,7 +106,23 @@ fn second_up_of_the_same_name_replaces_the_first_without_churn() {
         "{first:?}"
     );
     let first_arn = task_arn(&first.stdout);
-    let second = up(&["--output", "json"]);
+    let gh_out = moto.dir.join("github_output");
+    let gh_sum = moto.dir.join("github_summary");
+    let dotenv = moto.dir.join("review.env");
+    let second = vanish_e2e::run(
+        moto.vanish()
+            .env("GITHUB_OUTPUT", &gh_out)
+            .env("GITHUB_STEP_SUMMARY", &gh_sum)
+            .args([
+                "up",
+                "--plan",
+                plan.to_str().expect("utf-8"),
+                "--no-public-ip",
+            ])
+            .args(["--output", "json", "--dotenv"])
+            .arg(&dotenv),
+        Duration::from_secs(60),
+    );
     assert_eq!(second.code(), 0, "{second:?}");
     assert!(
         second
@@ -121,6 +137,35 @@ fn second_up_of_the_same_name_replaces_the_first_without_churn() {
     assert!(second.stdout.contains(r#""task_definition": "arn:aws:ecs:us-east-1:123456789012:task-definition/vanish-mr-2:1""#), "{second:?}");
     assert!(second.stdout.contains(r#""public_ip": null"#), "{second:?}");
     assert_eq!(moto.fixture(&["status", &first_arn]).trim(), "STOPPED");
+    let second_arn = second
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(r#""task_arn": ""#))
+        .and_then(|l| l.strip_suffix(r#"","#))
+        .expect("task_arn in JSON")
+        .to_string();
+    let ip = second
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(r#""private_ip": ""#))
+        .and_then(|l| l.strip_suffix(r#"","#))
+        .expect("private_ip in JSON")
+        .to_string();
+    assert_eq!(
+        std::fs::read_to_string(&gh_out).expect("GITHUB_OUTPUT"),
+        format!("url=http://{ip}:80\nip={ip}\ntask_arn={second_arn}\n")
+    );
+    assert!(
+        std::fs::read_to_string(&gh_sum)
+            .expect("GITHUB_STEP_SUMMARY")
+            .contains(&format!("- web: http://{ip}:80\n")),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&dotenv).expect("dotenv"),
+        format!(
+            "VANISH_URL=http://{ip}:80\nVANISH_IP={ip}\nVANISH_NAME=mr-2\nVANISH_TASK_ARN={second_arn}\nVANISH_CLUSTER=default\nVANISH_EXPIRES_AT={FUTURE}\n"
+        )
+    );
     let ls = moto.run_vanish(&["ls"]);
     assert_eq!(ls.stdout.lines().count(), 2, "only the new task: {ls:?}");
 

@@ -544,3 +544,57 @@ async fn health_path_is_polled_until_it_answers_2xx() {
     assert_eq!(out.urls, vec![format!("http://127.0.0.1:{port}")]);
     assert_eq!(server.join().expect("server"), ["/healthz", "/healthz"]);
 }
+
+#[tokio::test]
+async fn listing_follows_next_tokens_and_describes_in_batches_of_100() {
+    fn page(from: usize, to: usize, next: Option<&str>) -> ListTasksOutput {
+        ListTasksOutput::builder()
+            .set_task_arns(Some(
+                (from..to)
+                    .map(|i| format!("arn:aws:ecs:us-east-1:1:task/default/t{i}"))
+                    .collect(),
+            ))
+            .set_next_token(next.map(str::to_string))
+            .build()
+    }
+    let list = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.started_by() == Some("vanish"))
+        .sequence()
+        .output(|| page(0, 100, Some("p2")))
+        .output(|| page(100, 200, Some("p3")))
+        .output(|| page(200, 250, None))
+        .build();
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .match_requests(|r| r.tasks().len() <= 100)
+        .then_compute_output(|r| {
+            let mut out = DescribeTasksOutput::builder();
+            for arn in r.tasks() {
+                out = out.tasks(
+                    Task::builder()
+                        .task_arn(arn)
+                        .last_status("RUNNING")
+                        .tags(
+                            aws_sdk_ecs::types::Tag::builder()
+                                .key("vanish:name")
+                                .value(arn.rsplit('/').next().unwrap_or(""))
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            out.build()
+        });
+    let c = clients(&[&list, &describe], &[]);
+    let tasks = vanish::aws::ecs::list_vanish_tasks(&c.ecs, "default")
+        .await
+        .expect("listed");
+    assert_eq!(tasks.len(), 250);
+    assert_eq!(list.num_calls(), 3);
+    assert_eq!(describe.num_calls(), 3);
+    let apps: Vec<vanish::apps::App> = tasks
+        .iter()
+        .filter_map(vanish::apps::App::from_task)
+        .collect();
+    assert_eq!(apps.len(), 250);
+    assert_eq!(apps[249].name, "t249");
+}
