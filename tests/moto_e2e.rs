@@ -232,6 +232,14 @@ fn sweep_dry_run_then_sweep_stops_only_the_expired() {
     let rows: Vec<&str> = ls.stdout.lines().collect();
     assert_eq!(rows.len(), 2, "{ls:?}");
     assert!(rows[1].starts_with("new-0 "), "{ls:?}");
+
+    let all = moto.run_vanish(&["down", "--all"]);
+    assert_eq!(all.code(), 0, "{all:?}");
+    assert!(
+        all.stdout.starts_with("stopped new-0  arn:aws:ecs:"),
+        "{all:?}"
+    );
+    assert_eq!(moto.run_vanish(&["ls"]).stdout, "");
 }
 
 #[test]

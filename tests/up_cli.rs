@@ -72,3 +72,21 @@ fn bad_plans_are_exit_2_before_any_call() {
         assert_eq!(out.stderr, want, "{args:?}");
     }
 }
+
+#[test]
+fn no_region_is_bad_input() {
+    let dir = tempdir("region");
+    let out = run(
+        isolated(&dir)
+            .env_remove("AWS_REGION")
+            .env("AWS_ACCESS_KEY_ID", "x")
+            .env("AWS_SECRET_ACCESS_KEY", "y")
+            .arg("ls"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code(), 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: no AWS region configured\n  hint: pass --region, set AWS_REGION, or name one in the profile\n"
+    );
+}

@@ -137,6 +137,7 @@ async fn resolve_network(clients: &Clients, plan: &mut Plan) -> Result<(), Failu
 /// matches; returns the revision ARN to run.
 pub async fn register_without_churn(clients: &Clients, plan: &Plan) -> Result<String, Failure> {
     let wanted = &plan.register_task_definition;
+    tracing::debug!(call = "ecs:DescribeTaskDefinition", family = %wanted.family, "aws call");
     let current = clients
         .ecs
         .describe_task_definition()
@@ -144,7 +145,6 @@ pub async fn register_without_churn(clients: &Clients, plan: &Plan) -> Result<St
         .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
         .send()
         .await;
-    tracing::debug!(call = "ecs:DescribeTaskDefinition", family = %wanted.family, "aws call");
     let current = match current {
         Ok(out) => {
             let tags = out.tags().to_vec();
@@ -352,7 +352,18 @@ pub async fn up(
     if let (Some(path), Some((_, url)), Some(limit)) =
         (&plan.vanish.health_path, services.first(), wait)
     {
-        health(url, path, limit, &opts).await?;
+        if let Err(f) = health(url, path, limit, &opts).await {
+            if opts.stop_on_failure {
+                ecs::stop_task(
+                    &clients.ecs,
+                    &cluster,
+                    &task_arn,
+                    "vanish up: health check failed",
+                )
+                .await?;
+            }
+            return Err(f.into());
+        }
     }
 
     let mut replaced = Vec::new();

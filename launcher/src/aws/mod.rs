@@ -15,6 +15,7 @@ pub mod error;
 use aws_config::BehaviorVersion;
 
 use crate::cli::Global;
+use crate::exit::{Exit, Failure};
 
 /// The two service clients `vanish` uses.
 #[derive(Debug, Clone)]
@@ -25,7 +26,8 @@ pub struct Clients {
 
 impl Clients {
     /// Clients from the standard credential chain and the global flags.
-    pub async fn from_global(global: &Global) -> Clients {
+    /// No region anywhere (flag, env, profile) is bad input: exit 2.
+    pub async fn from_global(global: &Global) -> Result<Clients, Failure> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(region) = &global.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
@@ -37,9 +39,13 @@ impl Clients {
             loader = loader.endpoint_url(url);
         }
         let conf = loader.load().await;
-        Clients {
+        if conf.region().is_none() {
+            return Err(Failure::new(Exit::BadInput, "no AWS region configured")
+                .hint("pass --region, set AWS_REGION, or name one in the profile"));
+        }
+        Ok(Clients {
             ecs: aws_sdk_ecs::Client::new(&conf),
             ec2: aws_sdk_ec2::Client::new(&conf),
-        }
+        })
     }
 }

@@ -60,7 +60,7 @@ pub fn select<'a>(
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await;
+    let clients = Clients::from_global(global).await?;
     let tasks = ecs::list_vanish_tasks(&clients.ecs, &args.cluster).await?;
     let apps: Vec<App> = tasks.iter().filter_map(App::from_task).collect();
     let chosen = select(&apps, &args.names, args.all).map_err(|unknown| {

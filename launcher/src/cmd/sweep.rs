@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await;
+    let clients = Clients::from_global(global).await?;
     let tasks = ecs::list_vanish_tasks(&clients.ecs, &args.cluster).await?;
     let apps: Vec<App> = tasks.iter().filter_map(App::from_task).collect();
     let now = SystemTime::now();

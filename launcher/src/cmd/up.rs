@@ -127,7 +127,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     };
     let mut plan = read_plan(path)?;
     apply_flags(&mut plan, &args);
-    let clients = Clients::from_global(global).await;
+    let clients = Clients::from_global(global).await?;
     let mut opts = UpOptions::new(client_token(&plan), Progress::stderr(global.quiet));
     opts.wait = (!args.no_wait).then_some(args.wait);
     opts.replace = !args.no_replace;
