@@ -349,21 +349,21 @@ pub async fn up(
     let ip = public_ip.clone().or_else(|| private_ip.clone());
     let services = ip.as_deref().map(|ip| urls(ip, &ports)).unwrap_or_default();
 
-    if let (Some(path), Some((_, url)), Some(limit)) =
-        (&plan.vanish.health_path, services.first(), wait)
-    {
-        if let Err(f) = health(url, path, limit, &opts).await {
-            if opts.stop_on_failure {
-                ecs::stop_task(
-                    &clients.ecs,
-                    &cluster,
-                    &task_arn,
-                    "vanish up: health check failed",
-                )
-                .await?;
-            }
-            return Err(f.into());
+    let healthy = match (&plan.vanish.health_path, services.first(), wait) {
+        (Some(path), Some((_, url)), Some(limit)) => health(url, path, limit, &opts).await,
+        _ => Ok(()),
+    };
+    if let Err(f) = healthy {
+        if opts.stop_on_failure {
+            ecs::stop_task(
+                &clients.ecs,
+                &cluster,
+                &task_arn,
+                "vanish up: health check failed",
+            )
+            .await?;
         }
+        return Err(f.into());
     }
 
     let mut replaced = Vec::new();
