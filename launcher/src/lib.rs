@@ -7,14 +7,21 @@
 //!
 //! `contract` holds the names shared with vanish-init; `exit` the exit codes.
 
+pub mod apps;
 pub mod aws;
+pub mod churn;
 pub mod cli;
 pub mod cmd;
 pub mod contract;
 pub mod diag;
 pub mod exit;
 pub mod iam;
+pub mod launch;
 pub mod logging;
 pub mod logs;
+pub mod net;
+pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod spec;
+pub mod wait;

@@ -8,7 +8,10 @@
 //! - Every wait has a deadline; on expiry the child is SIGKILLed and the test
 //!   panics with what the child printed so far.
 
+pub mod init;
+pub mod moto;
 pub mod render;
+pub mod ship;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -108,5 +111,3 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<String> 
 fn join(h: std::thread::JoinHandle<String>) -> String {
     h.join().unwrap_or_default()
 }
-pub mod init;
-pub mod ship;

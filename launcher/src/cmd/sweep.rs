@@ -1,11 +1,60 @@
-//! `vanish sweep` (not implemented yet).
+//! `vanish sweep`: stop every review app whose `vanish:expires-at` is more
+//! than `--slack` in the past. The backstop for images without vanish-init.
+//!
+//! Invariants: only tasks with `startedBy: vanish` and a parseable expiry tag
+//! are ever stopped; `--dry-run` stops nothing. Safe to run on a schedule.
 
+use std::time::{Duration, SystemTime};
+
+use crate::apps::{App, due_for_sweep, short};
+use crate::aws::{Clients, ecs};
 use crate::cli::Global;
-use crate::exit::{Exit, Failure};
+use crate::exit::Exit;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The ECS cluster (name or ARN).
+    #[arg(long, env = "VANISH_CLUSTER", default_value = "default")]
+    pub cluster: String,
+    /// How far past its expiry a task must be before it is stopped.
+    #[arg(long, env = "VANISH_SLACK", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub slack: Duration,
+    /// Show what would be stopped, stop nothing.
+    #[arg(long, env = "VANISH_DRY_RUN")]
+    pub dry_run: bool,
+}
 
-pub async fn run(_global: &Global, _args: Args) -> anyhow::Result<Exit> {
-    Err(Failure::new(Exit::TaskFailed, "'vanish sweep' is not implemented yet").into())
+pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
+    let clients = Clients::from_global(global).await?;
+    let tasks = ecs::list_vanish_tasks(&clients.ecs, &args.cluster).await?;
+    let apps: Vec<App> = tasks.iter().filter_map(App::from_task).collect();
+    let now = SystemTime::now();
+    let due = due_for_sweep(&apps, now, args.slack);
+    for (a, late) in &due {
+        let exp = a.expires_at.as_deref().unwrap_or("-");
+        if args.dry_run {
+            println!(
+                "would stop {}  {}  expired {exp} ({} ago)",
+                a.name,
+                a.task_arn,
+                short(*late)
+            );
+        } else {
+            let reason = format!("expired at {exp} (vanish sweep)");
+            ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &reason).await?;
+            println!(
+                "stopped {}  {}  expired {exp} ({} ago)",
+                a.name,
+                a.task_arn,
+                short(*late)
+            );
+        }
+    }
+    tracing::info!(
+        checked = apps.len(),
+        due = due.len(),
+        dry_run = args.dry_run,
+        "sweep done"
+    );
+    Ok(Exit::Ok)
 }

@@ -1,0 +1,600 @@
+//! `launch::up` against mocked ECS/EC2 clients (aws-smithy-mocks): the paths
+//! moto cannot produce. Real SDK clients, request serialisation and error
+//! parsing; only the HTTP layer is replaced. Time is virtual (`Pace`), so no
+//! test sleeps for real.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
+use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceAssociation};
+use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionOutput;
+use aws_sdk_ecs::operation::run_task::RunTaskOutput;
+use aws_sdk_ecs::operation::stop_task::StopTaskOutput;
+use aws_sdk_ecs::types::{
+    Attachment, Container, Failure as EcsFailure, KeyValuePair, Task, TaskDefinition, TaskStopCode,
+};
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use vanish::aws::Clients;
+use vanish::exit::{self, Exit};
+use vanish::launch::{self, Pace, UpOptions};
+use vanish::plan::model as m;
+use vanish::progress::Progress;
+
+const ARN: &str = "arn:aws:ecs:us-east-1:1:task/default/t1";
+const TD: &str = "arn:aws:ecs:us-east-1:1:task-definition/vanish-mr-1:1";
+
+fn retry() -> aws_sdk_ecs::config::retry::RetryConfig {
+    aws_sdk_ecs::config::retry::RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(1))
+}
+
+fn clients(ecs_rules: &[&Rule], ec2_rules: &[&Rule]) -> Clients {
+    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in ecs_rules {
+        i = i.with_rule(r);
+    }
+    let ecs = aws_sdk_ecs::Client::from_conf(
+        aws_sdk_ecs::Config::builder()
+            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
+            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
+                "a", "b", None, None, "test",
+            ))
+            .http_client(create_mock_http_client())
+            .retry_config(retry())
+            .interceptor(i)
+            .build(),
+    );
+    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in ec2_rules {
+        i = i.with_rule(r);
+    }
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
+                "a", "b", None, None, "test",
+            ))
+            .http_client(create_mock_http_client())
+            .interceptor(i)
+            .build(),
+    );
+    Clients { ecs, ec2 }
+}
+
+fn plan() -> m::Plan {
+    m::Plan {
+        vanish: m::Meta {
+            name: "mr-1".into(),
+            ttl_seconds: 3600,
+            grace_seconds: 10,
+            expires_at: "2099-01-01T00:00:00Z".into(),
+            cluster: "default".into(),
+            capacity: m::Capacity::Fargate,
+            public: vec![m::PublicPort {
+                service: "web".into(),
+                port: 80,
+            }],
+            health_path: None,
+            log_group: "/vanish".into(),
+            region: "us-east-1".into(),
+        },
+        register_task_definition: m::RegisterTaskDefinition {
+            family: "vanish-mr-1".into(),
+            network_mode: "awsvpc".into(),
+            requires_compatibilities: vec!["FARGATE".into()],
+            cpu: "256".into(),
+            memory: "512".into(),
+            container_definitions: vec![m::ContainerDefinition {
+                name: "web".into(),
+                image: "nginx".into(),
+                essential: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+        run_task: m::RunTask {
+            cluster: "default".into(),
+            task_definition: "vanish-mr-1".into(),
+            launch_type: Some("FARGATE".into()),
+            network_configuration: m::NetworkConfiguration {
+                awsvpc_configuration: m::AwsVpcConfiguration {
+                    subnets: vec!["subnet-1".into()],
+                    security_groups: vec!["sg-1".into()],
+                    assign_public_ip: "ENABLED".into(),
+                },
+            },
+            started_by: "vanish".into(),
+            ..Default::default()
+        },
+    }
+}
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::ErrorKind::Other)?
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+impl Buf {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+fn opts(buf: &Buf) -> UpOptions {
+    let mut o = UpOptions::new(
+        "token-1".into(),
+        Progress::new(Box::new(buf.clone()), false, false),
+    );
+    o.pace = Pace::virtual_time();
+    o
+}
+
+fn task(status: &str, eni: bool) -> Task {
+    let mut t = Task::builder().task_arn(ARN).last_status(status);
+    if eni {
+        t = t.attachments(
+            Attachment::builder()
+                .r#type("ElasticNetworkInterface")
+                .details(
+                    KeyValuePair::builder()
+                        .name("networkInterfaceId")
+                        .value("eni-1")
+                        .build(),
+                )
+                .details(
+                    KeyValuePair::builder()
+                        .name("privateIPv4Address")
+                        .value("10.0.0.5")
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    t.build()
+}
+
+fn error_body(code: &str, message: &str) -> Option<String> {
+    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
+}
+
+/// The rules every launch goes through before RunTask: no earlier revision,
+/// register, no task of the same name.
+fn before_run() -> Vec<Rule> {
+    vec![
+        mock!(aws_sdk_ecs::Client::describe_task_definition)
+            .sequence()
+            .http_status(
+                400,
+                error_body("ClientException", "Unable to describe task definition."),
+            )
+            .build(),
+        mock!(aws_sdk_ecs::Client::register_task_definition).then_output(|| {
+            RegisterTaskDefinitionOutput::builder()
+                .task_definition(TaskDefinition::builder().task_definition_arn(TD).build())
+                .build()
+        }),
+        mock!(aws_sdk_ecs::Client::list_tasks).then_output(|| ListTasksOutput::builder().build()),
+    ]
+}
+
+fn run_ok() -> Rule {
+    mock!(aws_sdk_ecs::Client::run_task)
+        .match_requests(|r| r.client_token() == Some("token-1") && r.task_definition() == Some(TD))
+        .then_output(|| {
+            RunTaskOutput::builder()
+                .tasks(task("PROVISIONING", false))
+                .build()
+        })
+}
+
+#[tokio::test]
+async fn provisioning_pending_running_with_the_eni_midway_and_the_ip_a_poll_later() {
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .sequence()
+        .output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(task("PROVISIONING", false))
+                .build()
+        })
+        .output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(task("PENDING", true))
+                .build()
+        })
+        .output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(task("RUNNING", true))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .sequence()
+        .output(|| {
+            DescribeNetworkInterfacesOutput::builder()
+                .network_interfaces(
+                    NetworkInterface::builder()
+                        .network_interface_id("eni-1")
+                        .build(),
+                )
+                .build()
+        })
+        .times(2)
+        .output(|| {
+            DescribeNetworkInterfacesOutput::builder()
+                .network_interfaces(
+                    NetworkInterface::builder()
+                        .network_interface_id("eni-1")
+                        .association(
+                            NetworkInterfaceAssociation::builder()
+                                .public_ip("3.4.5.6")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let mut rules = before_run();
+    rules.push(run_ok());
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let c = clients(&ecs, &[&eni]);
+    let buf = Buf::default();
+    let o = opts(&buf);
+    let pace = o.pace.clone();
+    let out = launch::up(&c, plan(), o).await.expect("up");
+    assert_eq!(out.public_ip.as_deref(), Some("3.4.5.6"));
+    assert_eq!(out.private_ip.as_deref(), Some("10.0.0.5"));
+    assert_eq!(out.urls, vec!["http://3.4.5.6:80".to_string()]);
+    assert_eq!(out.task_definition, TD);
+    // ENI looked up at PENDING (no IP), at RUNNING (no IP), then a poll later.
+    assert_eq!(eni.num_calls(), 3);
+    let s = Duration::from_secs;
+    assert_eq!(pace.slept(), vec![s(1), s(2), s(4)]);
+    let text = buf.text();
+    let statuses: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("vanish: ").nth(1))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "PROVISIONING after 0.0s",
+            "PENDING after 1.0s",
+            "RUNNING after 3.0s"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn stopped_with_cannot_pull_container_error_is_exit_1_with_reasons() {
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .sequence()
+        .output(|| DescribeTasksOutput::builder().tasks(task("PENDING", true)).build())
+        .output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    Task::builder()
+                        .task_arn(ARN)
+                        .last_status("STOPPED")
+                        .stop_code(TaskStopCode::TaskFailedToStart)
+                        .stopped_reason("Task failed to start")
+                        .containers(
+                            Container::builder()
+                                .name("web")
+                                .reason("CannotPullContainerError: pull image manifest has been retried 5 time(s)")
+                                .build(),
+                        )
+                        .containers(Container::builder().name("sidecar").exit_code(137).build())
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
+    let mut rules = before_run();
+    rules.push(run_ok());
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let buf = Buf::default();
+    let err = launch::up(&clients(&ecs, &[&eni]), plan(), opts(&buf))
+        .await
+        .expect_err("must fail");
+    assert_eq!(exit::code_of(&err), Exit::TaskFailed);
+    assert_eq!(
+        exit::render(&err),
+        "error: task t1 stopped before it was up\n  stopCode: TaskFailedToStart\n  stoppedReason: Task failed to start\n  container web: exitCode none, reason: CannotPullContainerError: pull image manifest has been retried 5 time(s)\n  container sidecar: exitCode 137"
+    );
+}
+
+#[tokio::test]
+async fn run_task_failures_are_reported_with_exit_1() {
+    let run = mock!(aws_sdk_ecs::Client::run_task).then_output(|| {
+        RunTaskOutput::builder()
+            .failures(
+                EcsFailure::builder()
+                    .arn("arn:aws:ecs:us-east-1:1:capacity-provider/FARGATE_SPOT")
+                    .reason("Capacity is unavailable at this time")
+                    .build(),
+            )
+            .build()
+    });
+    let mut rules = before_run();
+    rules.push(run);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let err = launch::up(&clients(&ecs, &[]), plan(), opts(&Buf::default()))
+        .await
+        .expect_err("must fail");
+    assert_eq!(exit::code_of(&err), Exit::TaskFailed);
+    assert_eq!(
+        exit::render(&err),
+        "error: ECS did not start the task\n  arn:aws:ecs:us-east-1:1:capacity-provider/FARGATE_SPOT: Capacity is unavailable at this time"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_retried_with_the_same_client_token() {
+    let run = mock!(aws_sdk_ecs::Client::run_task)
+        .match_requests(|r| r.client_token() == Some("token-1"))
+        .sequence()
+        .http_status(400, error_body("ThrottlingException", "Rate exceeded"))
+        .output(|| {
+            RunTaskOutput::builder()
+                .tasks(task("RUNNING", true))
+                .build()
+        })
+        .build();
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+        DescribeTasksOutput::builder()
+            .tasks(task("RUNNING", true))
+            .build()
+    });
+    let mut rules = before_run();
+    rules.push(run);
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let mut p = plan();
+    p.run_task
+        .network_configuration
+        .awsvpc_configuration
+        .assign_public_ip = "DISABLED".into();
+    let out = launch::up(&clients(&ecs, &[]), p, opts(&Buf::default()))
+        .await
+        .expect("retried");
+    assert_eq!(rules[3].num_calls(), 2, "one throttled call, one retry");
+    assert_eq!(out.urls, vec!["http://10.0.0.5:80".to_string()]);
+}
+
+#[tokio::test]
+async fn access_denied_is_exit_3_naming_the_iam_action() {
+    let run = mock!(aws_sdk_ecs::Client::run_task)
+        .sequence()
+        .http_status(
+            400,
+            error_body(
+                "AccessDeniedException",
+                "User: arn:aws:iam::1:user/ci is not authorized to perform: ecs:RunTask",
+            ),
+        )
+        .build();
+    let mut rules = before_run();
+    rules.push(run);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let err = launch::up(&clients(&ecs, &[]), plan(), opts(&Buf::default()))
+        .await
+        .expect_err("must fail");
+    assert_eq!(exit::code_of(&err), Exit::Aws);
+    assert_eq!(
+        exit::render(&err),
+        "error: access denied: the AWS identity may not call ecs:RunTask\n  --> User: arn:aws:iam::1:user/ci is not authorized to perform: ecs:RunTask\n  hint: grant ecs:RunTask to the role or user vanish runs as"
+    );
+}
+
+#[tokio::test]
+async fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
+    for stop_on_failure in [false, true] {
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(task("PENDING", false))
+                .build()
+        });
+        let stop = mock!(aws_sdk_ecs::Client::stop_task)
+            .match_requests(|r| r.task() == Some(ARN))
+            .then_output(|| StopTaskOutput::builder().build());
+        let mut rules = before_run();
+        rules.push(run_ok());
+        rules.push(describe);
+        rules.push(stop);
+        let ecs: Vec<&Rule> = rules.iter().collect();
+        let mut o = opts(&Buf::default());
+        o.wait = Some(Duration::from_secs(20));
+        o.stop_on_failure = stop_on_failure;
+        let pace = o.pace.clone();
+        let err = launch::up(&clients(&ecs, &[]), plan(), o)
+            .await
+            .expect_err("must time out");
+        assert_eq!(exit::code_of(&err), Exit::WaitTimeout);
+        assert!(
+            exit::render(&err)
+                .starts_with("error: task t1 not RUNNING after 20s\n  last status: PENDING\n"),
+            "{}",
+            exit::render(&err)
+        );
+        assert_eq!(rules[5].num_calls(), usize::from(stop_on_failure));
+        let s = Duration::from_secs;
+        assert_eq!(
+            pace.slept(),
+            vec![s(1), s(2), s(4), s(5), s(5)],
+            "backoff 1s → 5s cap"
+        );
+    }
+}
+
+#[tokio::test]
+async fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
+    for (status, stops, detail) in [
+        ("PENDING", 1, "  the task was not RUNNING yet: stopped t1"),
+        ("RUNNING", 0, "  the task t1 is RUNNING: left to its TTL"),
+    ] {
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(move || {
+            DescribeTasksOutput::builder()
+                .tasks(task(status, true))
+                .build()
+        });
+        let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+            .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
+        let stop = mock!(aws_sdk_ecs::Client::stop_task)
+            .match_requests(|r| r.task() == Some(ARN) && r.reason() == Some("launch interrupted"))
+            .then_output(|| StopTaskOutput::builder().build());
+        let mut rules = before_run();
+        rules.push(run_ok());
+        rules.push(describe);
+        rules.push(stop);
+        let ecs: Vec<&Rule> = rules.iter().collect();
+        let c = clients(&ecs, &[&eni]);
+        let o = opts(&Buf::default());
+        let launched = o.launched.clone();
+        // The "Ctrl-C" arrives once the task has been seen (twice polled).
+        let pace = o.pace.clone();
+        let interrupt = async move {
+            while pace.slept().len() < 2 {
+                tokio::task::yield_now().await;
+            }
+        };
+        let err = launch::up_or_interrupt(&c, plan(), o, interrupt)
+            .await
+            .expect_err("interrupted");
+        assert_eq!(exit::code_of(&err), Exit::TaskFailed);
+        assert_eq!(exit::render(&err), format!("error: interrupted\n{detail}"));
+        assert_eq!(rules[5].num_calls(), stops, "{status}");
+        assert_eq!(
+            launched.lock().expect("lock").task_arn.as_deref(),
+            Some(ARN)
+        );
+    }
+}
+
+#[tokio::test]
+async fn health_path_is_polled_until_it_answers_2xx() {
+    use std::io::{Read, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for status in ["503 Service Unavailable", "200 OK"] {
+            let (mut s, _) = listener.accept().expect("accept");
+            let mut buf = [0u8; 1024];
+            let n = s.read(&mut buf).expect("read");
+            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            paths.push(req.split_whitespace().nth(1).unwrap_or("").to_string());
+            let _ =
+                s.write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").as_bytes());
+        }
+        paths
+    });
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+        DescribeTasksOutput::builder()
+            .tasks(task("RUNNING", true))
+            .build()
+    });
+    let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces).then_output(|| {
+        DescribeNetworkInterfacesOutput::builder()
+            .network_interfaces(
+                NetworkInterface::builder()
+                    .association(
+                        NetworkInterfaceAssociation::builder()
+                            .public_ip("127.0.0.1")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let mut rules = before_run();
+    rules.push(run_ok());
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let mut p = plan();
+    p.vanish.public = vec![m::PublicPort {
+        service: "web".into(),
+        port,
+    }];
+    p.vanish.health_path = Some("/healthz".into());
+    let out = launch::up(&clients(&ecs, &[&eni]), p, opts(&Buf::default()))
+        .await
+        .expect("healthy");
+    assert_eq!(out.urls, vec![format!("http://127.0.0.1:{port}")]);
+    assert_eq!(server.join().expect("server"), ["/healthz", "/healthz"]);
+}
+
+#[tokio::test]
+async fn listing_follows_next_tokens_and_describes_in_batches_of_100() {
+    fn page(from: usize, to: usize, next: Option<&str>) -> ListTasksOutput {
+        ListTasksOutput::builder()
+            .set_task_arns(Some(
+                (from..to)
+                    .map(|i| format!("arn:aws:ecs:us-east-1:1:task/default/t{i}"))
+                    .collect(),
+            ))
+            .set_next_token(next.map(str::to_string))
+            .build()
+    }
+    let list = mock!(aws_sdk_ecs::Client::list_tasks)
+        .match_requests(|r| r.started_by() == Some("vanish"))
+        .sequence()
+        .output(|| page(0, 100, Some("p2")))
+        .output(|| page(100, 200, Some("p3")))
+        .output(|| page(200, 250, None))
+        .build();
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
+        .match_requests(|r| r.tasks().len() <= 100)
+        .then_compute_output(|r| {
+            let mut out = DescribeTasksOutput::builder();
+            for arn in r.tasks() {
+                out = out.tasks(
+                    Task::builder()
+                        .task_arn(arn)
+                        .last_status("RUNNING")
+                        .tags(
+                            aws_sdk_ecs::types::Tag::builder()
+                                .key("vanish:name")
+                                .value(arn.rsplit('/').next().unwrap_or(""))
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            out.build()
+        });
+    let c = clients(&[&list, &describe], &[]);
+    let tasks = vanish::aws::ecs::list_vanish_tasks(&c.ecs, "default")
+        .await
+        .expect("listed");
+    assert_eq!(tasks.len(), 250);
+    assert_eq!(list.num_calls(), 3);
+    assert_eq!(describe.num_calls(), 3);
+    let apps: Vec<vanish::apps::App> = tasks
+        .iter()
+        .filter_map(vanish::apps::App::from_task)
+        .collect();
+    assert_eq!(apps.len(), 250);
+    assert_eq!(apps[249].name, "t249");
+}

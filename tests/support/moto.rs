@@ -1,0 +1,151 @@
+//! A moto server per test: started on 127.0.0.1 on a free port, answered
+//! within a deadline, killed on drop; plus the fixture helper
+//! (`moto_fixture.py`) that plays AWS's part where moto lacks it, and a
+//! `vanish` command pointed at the server with dummy credentials.
+//!
+//! Invariants: a missing moto is a failure naming `scripts/test.sh`, never a
+//! skip; nothing reads the real ~/.aws; every wait has a deadline.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{Output, bin, run, workspace_root};
+
+/// A running moto server, killed on drop.
+#[derive(Debug)]
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    pub dir: PathBuf,
+}
+
+fn moto_server() -> PathBuf {
+    let path = std::env::var_os("VANISH_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/moto_server"));
+    assert!(
+        path.is_file(),
+        "moto_server not found at {}: run scripts/test.sh (it installs tests/requirements.txt into .venv), or set VANISH_MOTO_SERVER",
+        path.display()
+    );
+    path
+}
+
+impl Moto {
+    /// Starts moto, creates the default cluster and holds tasks RUNNING.
+    pub fn start() -> Moto {
+        let server = moto_server();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("vanish-moto-{port}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let log = std::fs::File::create(dir.join("moto.log")).expect("moto log");
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", server.display()));
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "moto did not answer on port {port} within 60s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Empty AWS config files: isolate from ~/.aws without warnings.
+        std::fs::write(moto.dir.join("config"), "").expect("config");
+        std::fs::write(moto.dir.join("credentials"), "").expect("credentials");
+        moto.fixture(&["setup"]);
+        moto
+    }
+
+    fn python(&self) -> PathBuf {
+        moto_server().parent().expect("bin dir").join("python")
+    }
+
+    /// Runs the fixture helper; panics on failure; returns its stdout.
+    pub fn fixture(&self, args: &[&str]) -> String {
+        let script = workspace_root().join("tests/support/moto_fixture.py");
+        let out = run(
+            Command::new(self.python())
+                .arg(&script)
+                .arg(&self.endpoint)
+                .args(args),
+            Duration::from_secs(120),
+        );
+        assert_eq!(out.code(), 0, "fixture {args:?} failed: {out:?}");
+        out.stdout
+    }
+
+    /// `vanish` pointed at this server, isolated from the real AWS config.
+    pub fn vanish(&self) -> Command {
+        let mut c = Command::new(bin("vanish"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", self.dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Runs `vanish ARGS` to completion (deadline 60 s).
+    pub fn run_vanish(&self, args: &[&str]) -> Output {
+        run(self.vanish().args(args), Duration::from_secs(60))
+    }
+
+    /// Writes a Plan for the app `name` (one public `web` service on port
+    /// 80, default network) and returns its path.
+    pub fn plan(&self, name: &str, image: &str, expires_at: &str) -> PathBuf {
+        let path = self.dir.join(format!("plan-{name}.json"));
+        write_plan(&path, name, image, expires_at);
+        path
+    }
+}
+
+/// A Plan as `vanish render` would print it.
+pub fn write_plan(path: &Path, name: &str, image: &str, expires_at: &str) {
+    let json = format!(
+        r#"{{
+  "vanish": {{"name": "{name}", "ttlSeconds": 7200, "graceSeconds": 10, "expiresAt": "{expires_at}",
+    "cluster": "default", "capacity": "fargate", "public": [{{"service": "web", "port": 80}}],
+    "logGroup": "/vanish/{name}", "region": "us-east-1"}},
+  "registerTaskDefinition": {{"family": "vanish-{name}", "networkMode": "awsvpc",
+    "containerDefinitions": [{{"name": "web", "image": "{image}", "essential": true, "memory": 512,
+       "portMappings": [{{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}}],
+       "environment": [{{"name": "VANISH_GRACE", "value": "10s"}}, {{"name": "VANISH_TTL", "value": "2h"}}]}}],
+    "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512"}},
+  "runTask": {{"cluster": "default", "taskDefinition": "vanish-{name}", "launchType": "FARGATE",
+    "networkConfiguration": {{"awsvpcConfiguration": {{"subnets": [], "securityGroups": [], "assignPublicIp": "ENABLED"}}}},
+    "overrides": {{"containerOverrides": [{{"name": "web", "environment": [{{"name": "VANISH_DEADLINE", "value": "{expires_at}"}}]}}]}},
+    "enableExecuteCommand": false, "startedBy": "vanish",
+    "tags": [{{"key": "vanish:expires-at", "value": "{expires_at}"}}, {{"key": "vanish:name", "value": "{name}"}},
+             {{"key": "vanish:requested-by", "value": "alice"}}, {{"key": "vanish:ttl", "value": "2h"}}]}}
+}}"#
+    );
+    std::fs::write(path, json).expect("writing plan");
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
