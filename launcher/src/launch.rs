@@ -264,8 +264,10 @@ pub async fn up(
             )
             .into());
         };
-        if let Some(s) = transitions.observe(t.last_status().unwrap_or("?")) {
-            opts.progress.status(&s, elapsed, SystemTime::now());
+        let status = t.last_status().unwrap_or("?");
+        match transitions.observe(status) {
+            Some(s) => opts.progress.status(&s, elapsed, SystemTime::now()),
+            None => opts.progress.tick(status, elapsed, SystemTime::now()),
         }
         if eni.is_none() {
             eni = net::eni_id(t).map(str::to_string);
@@ -306,6 +308,7 @@ pub async fn up(
                     break;
                 }
                 if elapsed.saturating_sub(since) >= opts.ip_wait {
+                    opts.progress.finish();
                     warn!(after = ?opts.ip_wait, "the task is RUNNING but has no public IP: reporting its private IP");
                     break;
                 }
