@@ -259,3 +259,38 @@ fn ls_lists_250_tasks_with_describe_in_batches_of_100() {
     let describes = ls.stderr.matches(r#"call="ecs:DescribeTasks""#).count();
     assert_eq!(describes, 3, "{}", ls.stderr);
 }
+
+#[test]
+fn no_wait_returns_at_once_and_a_task_that_stops_is_exit_1() {
+    let moto = Moto::start();
+    let plan = moto.plan("mr-3", "nginx:1", FUTURE);
+    let plan = plan.to_str().expect("utf-8");
+    let quick = moto.run_vanish(&["up", "--plan", plan, "--no-wait"]);
+    assert_eq!(quick.code(), 0, "{quick:?}");
+    // No public IP yet (moto gives none): the private one is reported.
+    assert!(quick.stdout.starts_with("http://10."), "{quick:?}");
+    assert!(quick.stdout.contains("  web  mr-3  expires "), "{quick:?}");
+    assert_eq!(quick.stdout.lines().count(), 1, "{quick:?}");
+
+    moto.fixture(&["release"]);
+    let failed = moto.run_vanish(&["up", "--plan", plan, "--no-public-ip"]);
+    assert_eq!(failed.code(), 1, "{failed:?}");
+    assert_eq!(failed.stdout, "");
+    let tail: Vec<&str> = failed.stderr.lines().rev().take(4).collect();
+    assert_eq!(
+        tail,
+        [
+            "  container web: exitCode 0",
+            "  stoppedReason: (none)",
+            "  stopCode: (none)",
+            tail[3],
+        ],
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        tail[3].starts_with("error: task ") && tail[3].ends_with(" stopped before it was up"),
+        "{}",
+        failed.stderr
+    );
+}

@@ -253,25 +253,40 @@ pub async fn up(
     let mut running_since: Option<Duration> = None;
     let mut attempt = 0u32;
     let wait = opts.wait;
+    // RunTask's answer is the first observation (all of it with --no-wait);
+    // DescribeTasks the rest.
+    let mut observed = Some(task.clone());
     loop {
-        let tasks =
-            ecs::describe_tasks(&clients.ecs, &cluster, std::slice::from_ref(&task_arn)).await?;
-        let elapsed = opts.pace.elapsed();
-        let Some(t) = tasks.first() else {
-            return Err(Failure::new(
-                Exit::Aws,
-                format!("DescribeTasks does not know task {task_arn}"),
-            )
-            .into());
+        let from_run = observed.is_some();
+        let t = match observed.take() {
+            Some(t) => t,
+            None => ecs::describe_tasks(&clients.ecs, &cluster, std::slice::from_ref(&task_arn))
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    Failure::new(
+                        Exit::Aws,
+                        format!("DescribeTasks does not know task {task_arn}"),
+                    )
+                })?,
         };
-        if let Some(s) = transitions.observe(t.last_status().unwrap_or("?")) {
-            opts.progress.status(&s, elapsed, SystemTime::now());
+        let t = &t;
+        let elapsed = opts.pace.elapsed();
+        let status = t.last_status().unwrap_or("?");
+        match transitions.observe(status) {
+            Some(s) => opts.progress.status(&s, elapsed, SystemTime::now()),
+            None => opts.progress.tick(status, elapsed, SystemTime::now()),
         }
         if eni.is_none() {
             eni = net::eni_id(t).map(str::to_string);
         }
         if private_ip.is_none() {
             private_ip = net::private_ip(t).map(str::to_string);
+        }
+        if from_run && wait.is_some() {
+            // Confirm with DescribeTasks, at once, before deciding anything.
+            continue;
         }
         if let (Some(id), true, None) = (&eni, wants_public, &public_ip) {
             let enis = ec2::network_interfaces(&clients.ec2, std::slice::from_ref(id)).await?;
@@ -306,6 +321,7 @@ pub async fn up(
                     break;
                 }
                 if elapsed.saturating_sub(since) >= opts.ip_wait {
+                    opts.progress.finish();
                     warn!(after = ?opts.ip_wait, "the task is RUNNING but has no public IP: reporting its private IP");
                     break;
                 }

@@ -57,6 +57,14 @@ impl Progress {
         self.open_line = self.tty;
     }
 
+    /// Refreshes the live line's elapsed time between transitions (TTY
+    /// only: CI logs get one line per transition, nothing in between).
+    pub fn tick(&mut self, what: &str, elapsed: Duration, wall: SystemTime) {
+        if self.tty {
+            self.status(what, elapsed, wall);
+        }
+    }
+
     /// Ends a live line so that later output starts on a fresh line.
     pub fn finish(&mut self) {
         if self.open_line {
@@ -102,12 +110,13 @@ mod tests {
             ),
             (
                 true,
-                "\r\x1b[2Kvanish: PENDING (1.0s)\r\x1b[2Kvanish: RUNNING (3.5s)\n",
+                "\r\x1b[2Kvanish: PENDING (1.0s)\r\x1b[2Kvanish: PENDING (2.0s)\r\x1b[2Kvanish: RUNNING (3.5s)\n",
             ),
         ] {
             let buf = Buf::default();
             let mut p = Progress::new(Box::new(buf.clone()), tty, false);
             p.status("PENDING", Duration::from_millis(1000), wall);
+            p.tick("PENDING", Duration::from_millis(2000), wall);
             p.status("RUNNING", Duration::from_millis(3500), wall);
             p.finish();
             assert_eq!(buf.text(), want, "tty={tty}");

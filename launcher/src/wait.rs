@@ -31,14 +31,17 @@ impl StopReport {
     pub fn from_task(task: &Task) -> StopReport {
         StopReport {
             stop_code: task.stop_code().map(|c| c.as_str().to_string()),
-            stopped_reason: task.stopped_reason().map(str::to_string),
+            stopped_reason: task
+                .stopped_reason()
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
             containers: task
                 .containers()
                 .iter()
                 .map(|c| {
                     (
                         c.name().unwrap_or("?").to_string(),
-                        c.reason().map(str::to_string),
+                        c.reason().filter(|r| !r.is_empty()).map(str::to_string),
                         c.exit_code(),
                     )
                 })

@@ -598,3 +598,80 @@ async fn listing_follows_next_tokens_and_describes_in_batches_of_100() {
     assert_eq!(apps.len(), 250);
     assert_eq!(apps[249].name, "t249");
 }
+
+#[tokio::test]
+async fn run_task_request_carries_spot_exec_tags_network_and_platform() {
+    let run = mock!(aws_sdk_ecs::Client::run_task)
+        .match_requests(|r| {
+            let strategy = r.capacity_provider_strategy();
+            let net = r
+                .network_configuration()
+                .and_then(|n| n.awsvpc_configuration())
+                .expect("awsvpc");
+            let env = r
+                .overrides()
+                .map(|o| o.container_overrides())
+                .unwrap_or_default();
+            r.launch_type().is_none()
+                && strategy.len() == 1
+                && strategy[0].capacity_provider() == "FARGATE_SPOT"
+                && strategy[0].weight() == 1
+                && r.platform_version() == Some("1.4.0")
+                && r.enable_execute_command() == Some(true)
+                && r.started_by() == Some("vanish")
+                && r.client_token() == Some("token-1")
+                && r.count() == Some(1)
+                && net.subnets() == ["subnet-1"]
+                && net.security_groups() == ["sg-1"]
+                && net.assign_public_ip() == Some(&aws_sdk_ecs::types::AssignPublicIp::Disabled)
+                && r.tags()
+                    .iter()
+                    .any(|t| t.key() == Some("vanish:name") && t.value() == Some("mr-1"))
+                && env.len() == 1
+                && env[0].environment()[0].name() == Some("VANISH_DEADLINE")
+        })
+        .then_output(|| {
+            RunTaskOutput::builder()
+                .tasks(task("RUNNING", true))
+                .build()
+        });
+    let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
+        DescribeTasksOutput::builder()
+            .tasks(task("RUNNING", true))
+            .build()
+    });
+    let mut rules = before_run();
+    rules.push(run);
+    rules.push(describe);
+    let ecs: Vec<&Rule> = rules.iter().collect();
+    let mut p = plan();
+    p.run_task.launch_type = None;
+    p.run_task.capacity_provider_strategy = vec![m::CapacityProviderStrategyItem {
+        capacity_provider: "FARGATE_SPOT".into(),
+        weight: 1,
+        base: None,
+    }];
+    p.run_task.platform_version = Some("1.4.0".into());
+    p.run_task.enable_execute_command = true;
+    p.run_task
+        .network_configuration
+        .awsvpc_configuration
+        .assign_public_ip = "DISABLED".into();
+    p.run_task.tags = vec![m::Tag {
+        key: "vanish:name".into(),
+        value: "mr-1".into(),
+    }];
+    p.run_task.overrides.container_overrides = vec![m::ContainerOverride {
+        name: "web".into(),
+        command: None,
+        environment: vec![m::KeyValue {
+            name: "VANISH_DEADLINE".into(),
+            value: "2099-01-01T00:00:00Z".into(),
+        }],
+    }];
+    let out = launch::up(&clients(&ecs, &[]), p, opts(&Buf::default()))
+        .await
+        .expect("request as planned");
+    assert_eq!(out.private_ip.as_deref(), Some("10.0.0.5"));
+    assert_eq!(rules[3].num_calls(), 1);
+}

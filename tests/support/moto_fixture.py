@@ -6,6 +6,7 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
                               Elastic IP with its ENI, print the IP
   spawn COUNT PREFIX EXPIRES  run COUNT vanish-tagged tasks (names PREFIX-i)
   status TASK_ARN             print the task's lastStatus
+  release                     let tasks leave RUNNING on their next describe
 """
 import json
 import sys
@@ -57,6 +58,10 @@ if cmd == "setup":
     ecs.create_cluster(clusterName="default")
     moto_api("/moto-api/state-manager/set-transition",
              {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}})
+elif cmd == "release":
+    # Let tasks move on: each DescribeTasks advances RUNNING -> DEACTIVATING -> ... -> STOPPED.
+    moto_api("/moto-api/state-manager/set-transition",
+             {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1}})
 elif cmd == "eip":
     name = args[0]
     deadline = time.time() + float(args[1] if len(args) > 1 else 30)

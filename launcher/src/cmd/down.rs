@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, env = "VANISH_DOWN_WAIT")]
     pub wait: bool,
     /// Bound for --wait.
-    #[arg(long, env = "VANISH_DOWN_TIMEOUT", default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "VANISH_DOWN_TIMEOUT", value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
 }
 

@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, env = "VANISH_CLUSTER", default_value = "default")]
     pub cluster: String,
     /// How far past its expiry a task must be before it is stopped.
-    #[arg(long, env = "VANISH_SLACK", default_value = "5m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "VANISH_SLACK", value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub slack: Duration,
     /// Show what would be stopped, stop nothing.
     #[arg(long, env = "VANISH_DRY_RUN")]

@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long, env = "VANISH_PLAN", value_name = "FILE")]
     pub plan: Option<PathBuf>,
     /// How long to wait for RUNNING (and the health check).
-    #[arg(long, env = "VANISH_WAIT", default_value = "10m", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "VANISH_WAIT", value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
     pub wait: Duration,
     /// Return right after RunTask, without waiting for RUNNING.
     #[arg(long, env = "VANISH_NO_WAIT")]
@@ -52,7 +52,7 @@ pub struct Args {
     #[arg(long, env = "VANISH_STOP_ON_FAILURE")]
     pub stop_on_failure: bool,
     /// After RUNNING, how long to wait for the public IP to be assigned.
-    #[arg(long, env = "VANISH_IP_WAIT", default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "VANISH_IP_WAIT", value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
     pub ip_wait: Duration,
     /// Result format on stdout.
     #[arg(long, env = "VANISH_OUTPUT", value_enum, default_value = "text")]
