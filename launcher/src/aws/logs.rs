@@ -112,13 +112,14 @@ fn events(page: &GetLogEventsOutput) -> impl Iterator<Item = Event> + '_ {
 }
 
 fn classify(src: &LogSource, err: SdkError<GetLogEventsError>) -> LogsError {
-    if let Some(service) = err.as_service_error() {
-        if service.is_resource_not_found_exception() {
-            return LogsError::NotFound {
-                group: src.group.clone(),
-                stream: src.stream.clone(),
-            };
-        }
+    if err
+        .as_service_error()
+        .is_some_and(GetLogEventsError::is_resource_not_found_exception)
+    {
+        return LogsError::NotFound {
+            group: src.group.clone(),
+            stream: src.stream.clone(),
+        };
     }
     LogsError::Api {
         stream: src.stream.clone(),
@@ -162,7 +163,7 @@ mod tests {
             .repeatedly()
             .build();
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&pages]);
-        let got = drain(&client, &src(), None, None).await.unwrap();
+        let got = drain(&client, &src(), None, None).await.expect("drains");
         let msgs: Vec<_> = got.events.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(msgs, ["one", "two", "three"]);
         assert_eq!(got.token.as_deref(), Some("f/2"));
@@ -180,7 +181,9 @@ mod tests {
             )
         });
         let client = mock_client!(aws_sdk_cloudwatchlogs, [&missing]);
-        let err = drain(&client, &src(), None, None).await.unwrap_err();
+        let err = drain(&client, &src(), None, None)
+            .await
+            .expect_err("no stream");
         assert_eq!(
             err.to_string(),
             "log stream 'mr-1/web/abc' in group '/vanish/mr-1' does not exist yet"

@@ -145,7 +145,7 @@ mod tests {
             awslogs("web", "/vanish/mr-1", Some("mr-1")),
             awslogs("proxy", "/vanish/mr-1", Some("mr-1")),
         ];
-        let got = sources(&cs, ARN, None).unwrap();
+        let got = sources(&cs, ARN, None).expect("sources");
         let streams: Vec<_> = got
             .iter()
             .map(|s| (s.service.as_str(), s.group.as_str(), s.stream.as_str()))
@@ -158,7 +158,7 @@ mod tests {
             ]
         );
         assert_eq!(got[0].region.as_deref(), Some("eu-west-1"));
-        let only = sources(&cs, ARN, Some("proxy")).unwrap();
+        let only = sources(&cs, ARN, Some("proxy")).expect("proxy");
         assert_eq!(only.len(), 1);
         assert_eq!(only[0].service, "proxy");
     }
@@ -197,7 +197,11 @@ mod tests {
             ),
         ];
         for (service, want) in table {
-            assert_eq!(sources(&cs, ARN, service).unwrap_err(), want, "{service:?}");
+            assert_eq!(
+                sources(&cs, ARN, service).expect_err("an error"),
+                want,
+                "{service:?}"
+            );
         }
     }
 }
