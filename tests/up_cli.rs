@@ -18,7 +18,8 @@ fn isolated(dir: &std::path::Path) -> Command {
         .env("AWS_CONFIG_FILE", &empty)
         .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .current_dir(dir);
     c
 }
 
@@ -46,10 +47,16 @@ fn bad_plans_are_exit_2_before_any_call() {
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, "{\"not\": \"a plan\"}").expect("write");
     let missing = dir.join("missing.json");
-    let table: [(Vec<std::ffi::OsString>, String); 3] = [
+    // render's output with its default masking: SECRET_KEY is "********".
+    let masked = vanish_e2e::workspace_root().join("examples/review-app/render.golden.json");
+    let table: [(Vec<std::ffi::OsString>, String); 4] = [
         (
+            // No --plan and no compose file: the spec cannot be loaded.
             vec!["up".into()],
-            "error: no plan given\n  hint: pass --plan FILE (from `vanish render`)\n".into(),
+            format!(
+                "error: no compose file in {}\n  hint: pass -f FILE, or run where compose.yaml or docker-compose.yml is\n",
+                dir.display()
+            ),
         ),
         (
             vec!["up".into(), "--plan".into(), missing.clone().into()],
@@ -61,8 +68,15 @@ fn bad_plans_are_exit_2_before_any_call() {
         (
             vec!["up".into(), "--plan".into(), garbage.clone().into()],
             format!(
-                "error: {}: not a vanish plan: missing field `vanish` at line 1 column 17\n  hint: write it with `vanish render > plan.json`\n",
+                "error: {}: not a vanish plan: missing field `vanish` at line 1 column 17\n  hint: write it with `vanish render --show-secrets > plan.json`\n",
                 garbage.display()
+            ),
+        ),
+        (
+            vec!["up".into(), "--plan".into(), masked.clone().into()],
+            format!(
+                "error: {}: the plan holds masked values (web.SECRET_KEY); launching it would set them to \"********\"\n  hint: render it with `vanish render --show-secrets > plan.json`\n",
+                masked.display()
             ),
         ),
     ];

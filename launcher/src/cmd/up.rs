@@ -1,8 +1,8 @@
 //! `vanish up`: launch (or replace) a review app and print its URL.
 //!
 //! Invariants: stdout carries only the result (text lines or one JSON
-//! object); progress and logs go to stderr. Ctrl-C before the task is
-//! RUNNING stops it ("launch interrupted"); after RUNNING it is left to its
+//! object); progress and logs go to stderr. Ctrl-C or SIGTERM before the
+//! task is RUNNING stops it ("launch interrupted"); after RUNNING it is left to its
 //! TTL. The Plan comes from the spec (exactly as `vanish render` loads it),
 //! or from `--plan FILE` (what `vanish render` printed).
 
@@ -13,6 +13,7 @@ use anyhow::Context;
 
 use crate::aws::Clients;
 use crate::cli::Global;
+use crate::cmd::render::MASK;
 use crate::exit::{Exit, Failure};
 use crate::launch::{self, UpOptions};
 use crate::output;
@@ -74,14 +75,49 @@ pub fn read_plan(path: &std::path::Path) -> anyhow::Result<Plan> {
             )
         })?
     };
-    serde_json::from_str(&text).map_err(|e| {
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
         Failure::new(
             Exit::BadInput,
             format!("{}: not a vanish plan: {e}", path.display()),
         )
-        .hint("write it with `vanish render > plan.json`")
-        .into()
-    })
+        .hint("write it with `vanish render --show-secrets > plan.json`")
+    })?;
+    let masked = masked_names(&plan);
+    if !masked.is_empty() {
+        return Err(Failure::new(
+            Exit::BadInput,
+            format!(
+                "{}: the plan holds masked values ({}); launching it would set them to {MASK:?}",
+                path.display(),
+                masked.join(", ")
+            ),
+        )
+        .hint("render it with `vanish render --show-secrets > plan.json`")
+        .into());
+    }
+    Ok(plan)
+}
+
+/// Environment variables whose value is render's mask, container by container.
+fn masked_names(plan: &Plan) -> Vec<String> {
+    let defs = plan
+        .register_task_definition
+        .container_definitions
+        .iter()
+        .map(|c| (&c.name, &c.environment));
+    let overrides = plan
+        .run_task
+        .overrides
+        .container_overrides
+        .iter()
+        .map(|c| (&c.name, &c.environment));
+    defs.chain(overrides)
+        .flat_map(|(container, env)| {
+            env.iter()
+                .filter(|kv| kv.value == MASK)
+                .map(move |kv| format!("{container}.{}", kv.name))
+        })
+        .collect()
 }
 
 /// Applies the flags that change the Plan.
@@ -140,9 +176,20 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     opts.replace = !args.no_replace;
     opts.stop_on_failure = args.stop_on_failure;
     opts.ip_wait = args.ip_wait;
+    // Ctrl-C, or a cancelled CI job (GitLab and GitHub send SIGTERM).
     let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
         }
         eprintln!();
     };
@@ -163,4 +210,45 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::model::{ContainerDefinition, ContainerOverride, KeyValue};
+
+    fn kv(name: &str, value: &str) -> KeyValue {
+        KeyValue {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn masked_values_are_found_in_definitions_and_overrides() {
+        let json = include_str!("../../../examples/review-app/render.golden.json");
+        let mut plan: Plan = serde_json::from_str(json).expect("golden plan parses");
+        // The golden is rendered with masking on.
+        assert_eq!(masked_names(&plan), ["web.SECRET_KEY"]);
+        for c in &mut plan.register_task_definition.container_definitions {
+            c.environment.retain(|kv| kv.value != MASK);
+        }
+        assert!(masked_names(&plan).is_empty());
+        plan.register_task_definition
+            .container_definitions
+            .push(ContainerDefinition {
+                name: "side".into(),
+                environment: vec![kv("A", "1"), kv("DB_PASSWORD", MASK)],
+                ..Default::default()
+            });
+        plan.run_task
+            .overrides
+            .container_overrides
+            .push(ContainerOverride {
+                name: "side".into(),
+                command: None,
+                environment: vec![kv("TOKEN", MASK)],
+            });
+        assert_eq!(masked_names(&plan), ["side.DB_PASSWORD", "side.TOKEN"]);
+    }
 }
