@@ -294,3 +294,103 @@ fn no_wait_returns_at_once_and_a_task_that_stops_is_exit_1() {
         failed.stderr
     );
 }
+
+/// The path a CI job takes: the example's compose file, loaded, validated and
+/// translated by `up` itself; the URL is the public proxy's, in `up` and in
+/// `ls`; a relaunch reuses the task definition and replaces the task.
+#[test]
+fn up_from_the_example_spec_and_relaunch_without_churn() {
+    let moto = Moto::start();
+    let root = vanish_e2e::workspace_root();
+    let compose = root.join("examples/review-app/docker-compose.yml");
+    // The example's own ecs-params names its team's subnets; here the
+    // default VPC is used (memory reservations are kept: moto needs one).
+    let params = moto.dir.join("params.yml");
+    std::fs::write(
+        &params,
+        "version: 1\ntask_definition:\n  task_size: {cpu_limit: 512, mem_limit: 1GB}\n  services:\n    web: {mem_reservation: 384}\n    proxy: {mem_reservation: 64}\n",
+    )
+    .expect("params");
+    let up = || {
+        let child = moto
+            .vanish()
+            .arg("up")
+            .arg("-f")
+            .arg(&compose)
+            .arg("--params")
+            .arg(&params)
+            .args([
+                "--name",
+                "mr-7",
+                "--ttl",
+                "30m",
+                "--ip-wait",
+                "60s",
+                "--wait",
+                "90s",
+            ])
+            .env("GITLAB_USER_LOGIN", "bob")
+            .env("CI_COMMIT_REF_NAME", "feature/login")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn vanish up");
+        let ip = moto.fixture(&["eip", "mr-7", "60"]).trim().to_string();
+        (ip, wait(child, Duration::from_secs(90)))
+    };
+
+    let (ip, first) = up();
+    assert_eq!(first.code(), 0, "{first:?}");
+    assert!(
+        first
+            .stdout
+            .starts_with(&format!("http://{ip}:80  proxy  mr-7  expires ")),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .stderr
+            .contains("first launch of this family: registering the task definition"),
+        "{}",
+        first.stderr
+    );
+
+    let ls = moto.run_vanish(&["ls"]);
+    assert_eq!(ls.code(), 0, "{ls:?}");
+    let cols: Vec<&str> = ls
+        .stdout
+        .lines()
+        .nth(1)
+        .expect("a row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        &cols[..3],
+        ["mr-7", "RUNNING", &format!("http://{ip}:80")],
+        "{ls:?}"
+    );
+    assert!(
+        ls.stdout.contains("bob") && ls.stdout.contains("feature/login"),
+        "{ls:?}"
+    );
+
+    let (ip2, second) = up();
+    assert_eq!(second.code(), 0, "{second:?}");
+    assert!(
+        second
+            .stderr
+            .contains("task definition unchanged: reusing it"),
+        "{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("replaced the previous task"),
+        "{}",
+        second.stderr
+    );
+    let ls = moto.run_vanish(&["ls"]);
+    let rows: Vec<&str> = ls.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "one app after the replace: {ls:?}");
+    assert!(rows[0].contains(&format!("http://{ip2}:80")), "{ls:?}");
+}

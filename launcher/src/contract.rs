@@ -38,5 +38,9 @@ pub const TAG_REQUESTED_BY: &str = "vanish:requested-by";
 /// The git ref it was built from (branch or MR/PR ref).
 pub const TAG_REF: &str = "vanish:ref";
 
+/// Docker label on each public container: its public ports, comma-separated
+/// (`80` or `80,443`). `vanish ls` builds URLs from it.
+pub const LABEL_PUBLIC_PORTS: &str = "vanish.public-ports";
+
 /// Prefix of the task-definition family: `vanish-<name>`.
 pub const FAMILY_PREFIX: &str = "vanish-";

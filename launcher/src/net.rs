@@ -6,7 +6,9 @@
 //! from the ENI's `Association.PublicIp`.
 
 use aws_sdk_ec2::types::NetworkInterface;
-use aws_sdk_ecs::types::Task;
+use aws_sdk_ecs::types::{ContainerDefinition, Task};
+
+use crate::contract::LABEL_PUBLIC_PORTS;
 
 const ENI: &str = "ElasticNetworkInterface";
 
@@ -18,6 +20,26 @@ fn detail<'a>(task: &'a Task, name: &str) -> Option<&'a str> {
         .find(|d| d.name() == Some(name))
         .and_then(|d| d.value())
         .filter(|v| !v.is_empty())
+}
+
+/// The ports to build URLs from, in container order: those the
+/// `vanish.public-ports` label names; for a task definition without the
+/// label (not rendered by vanish), every container port.
+pub fn public_ports(containers: &[ContainerDefinition]) -> Vec<u16> {
+    let labelled: Vec<u16> = containers
+        .iter()
+        .filter_map(|c| c.docker_labels()?.get(LABEL_PUBLIC_PORTS))
+        .flat_map(|v| v.split(','))
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    if !labelled.is_empty() {
+        return labelled;
+    }
+    containers
+        .iter()
+        .flat_map(|c| c.port_mappings())
+        .filter_map(|p| p.container_port().and_then(|p| u16::try_from(p).ok()))
+        .collect()
 }
 
 /// The task's ENI id, once the attachment names it.
@@ -98,5 +120,46 @@ mod tests {
     fn short_ids() {
         assert_eq!(short_id("arn:aws:ecs:us-east-1:1:task/default/abc"), "abc");
         assert_eq!(short_id("abc"), "abc");
+    }
+
+    #[test]
+    fn public_ports_prefer_the_label() {
+        use aws_sdk_ecs::types::PortMapping;
+        let container = |name: &str, ports: &[i32], label: Option<&str>| {
+            let mut b = ContainerDefinition::builder().name(name);
+            for p in ports {
+                b = b.port_mappings(PortMapping::builder().container_port(*p).build());
+            }
+            if let Some(l) = label {
+                b = b.docker_labels(LABEL_PUBLIC_PORTS, l);
+            }
+            b.build()
+        };
+        let table: [(Vec<ContainerDefinition>, Vec<u16>); 4] = [
+            // The example: web exposes 8000, proxy publishes 80.
+            (
+                vec![
+                    container("web", &[8000], None),
+                    container("proxy", &[80], Some("80")),
+                ],
+                vec![80],
+            ),
+            (
+                vec![container("a", &[80, 443], Some("80,443"))],
+                vec![80, 443],
+            ),
+            // Not rendered by vanish: every port, in order.
+            (
+                vec![
+                    container("web", &[8000], None),
+                    container("proxy", &[80], None),
+                ],
+                vec![8000, 80],
+            ),
+            (vec![], vec![]),
+        ];
+        for (containers, want) in table {
+            assert_eq!(public_ports(&containers), want);
+        }
     }
 }

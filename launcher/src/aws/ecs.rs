@@ -372,13 +372,7 @@ pub async fn container_ports(ecs: &Client, task_definition: &str) -> Result<Vec<
         .map_err(|e| classify("ecs:DescribeTaskDefinition", e))?;
     Ok(out
         .task_definition
-        .map(|td| {
-            td.container_definitions()
-                .iter()
-                .flat_map(|c| c.port_mappings())
-                .filter_map(|p| p.container_port().and_then(|p| u16::try_from(p).ok()))
-                .collect()
-        })
+        .map(|td| crate::net::public_ports(td.container_definitions()))
         .unwrap_or_default())
 }
 

@@ -116,7 +116,7 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
     } else {
         name.clone()
     };
-    let containers: Vec<ContainerDefinition> = spec
+    let mut containers: Vec<ContainerDefinition> = spec
         .services
         .iter()
         .map(|s| {
@@ -151,6 +151,21 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
         }
     }
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    // Mark the public ports on their containers, so that `vanish ls` (which
+    // sees only the task and its definition) prints the same URLs as `up`.
+    let public = public_ports(spec, diags);
+    for c in &mut containers {
+        let ports: Vec<String> = public
+            .iter()
+            .filter(|p| p.service == c.name)
+            .map(|p| p.port.to_string())
+            .collect();
+        if !ports.is_empty() {
+            c.docker_labels
+                .insert(contract::LABEL_PUBLIC_PORTS.into(), ports.join(","));
+        }
+    }
 
     let register = RegisterTaskDefinition {
         family: family.clone(),
@@ -252,7 +267,7 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
             expires_at,
             cluster,
             capacity,
-            public: public_ports(spec, diags),
+            public,
             health_path: set.health_path.clone(),
             log_group,
             region: launch.region.clone(),
