@@ -246,9 +246,8 @@ fn service(
             "mem_limit" => s.memory = bytes(v, key, ctx, diags),
             "mem_reservation" => s.memory_reservation = bytes(v, key, ctx, diags),
             "cpus" => s.cpu = cpus(v, key, ctx, diags),
-            "cpu_shares" => {
-                s.cpu = read::integer(v, key, 10 * 1024 * 16, ctx, diags).map(|i| i as u32)
-            }
+            // Fargate's largest task has 16 vCPU (16384 units), as in ecs-params.
+            "cpu_shares" => s.cpu = read::integer(v, key, 16 * 1024, ctx, diags).map(|i| i as u32),
             "deploy" => deploy(v, ctx, &mut s, diags),
             "volumes" => volumes(v, ctx, &mut s.mount_points, diags),
             "secrets" => {
