@@ -21,7 +21,10 @@ cd "$(dirname "$0")/.."
 ttl=5s
 [ "${1:-}" = "--short" ] && ttl=2s
 
-bold() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+bold() {
+  if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf '\n\033[1m== %s\033[0m\n' "$*" >&2
+  else printf '\n== %s\n' "$*" >&2; fi
+}
 source scripts/setup.sh
 bold "building vanish and vanish-init"
 cargo build -q --bins -p vanish -p vanish-init

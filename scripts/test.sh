@@ -12,9 +12,10 @@ source scripts/setup.sh
 log "building"
 cargo build --workspace --all-targets --locked
 if cargo nextest --version >/dev/null 2>&1; then
+  # nextest does not run doctests; run them first so that nextest's summary
+  # is the last word.
+  cargo test --workspace --locked --doc -q
   cargo nextest run --workspace --locked --no-fail-fast "$@"
-  # nextest does not run doctests.
-  cargo test --workspace --locked --doc
 else
   cargo test --workspace --locked --no-fail-fast "$@"
 fi
