@@ -69,16 +69,25 @@ fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-/// Lines appended to `$GITHUB_OUTPUT`.
-pub fn github_output(o: &UpOutcome) -> String {
-    let ip = o
-        .public_ip
+/// The public IP, else the private one, else empty.
+fn best_ip(o: &UpOutcome) -> &str {
+    o.public_ip
         .as_deref()
         .or(o.private_ip.as_deref())
-        .unwrap_or("");
+        .unwrap_or("")
+}
+
+/// The first public service's URL, or empty.
+fn first_url(o: &UpOutcome) -> &str {
+    o.urls.first().map_or("", String::as_str)
+}
+
+/// Lines appended to `$GITHUB_OUTPUT`.
+pub fn github_output(o: &UpOutcome) -> String {
+    let ip = best_ip(o);
     format!(
         "url={}\nip={}\ntask_arn={}\n",
-        one_line(o.urls.first().map(String::as_str).unwrap_or("")),
+        one_line(first_url(o)),
         one_line(ip),
         one_line(&o.task_arn)
     )
@@ -99,14 +108,10 @@ pub fn github_summary(o: &UpOutcome) -> String {
 
 /// The `--dotenv` file (GitLab `artifacts:reports:dotenv`).
 pub fn dotenv(o: &UpOutcome) -> String {
-    let ip = o
-        .public_ip
-        .as_deref()
-        .or(o.private_ip.as_deref())
-        .unwrap_or("");
+    let ip = best_ip(o);
     format!(
         "VANISH_URL={}\nVANISH_IP={}\nVANISH_NAME={}\nVANISH_TASK_ARN={}\nVANISH_CLUSTER={}\nVANISH_EXPIRES_AT={}\n",
-        one_line(o.urls.first().map(String::as_str).unwrap_or("")),
+        one_line(first_url(o)),
         one_line(ip),
         one_line(&o.name),
         one_line(&o.task_arn),
