@@ -64,7 +64,8 @@ pids+=($!)
 wait_port "$moto_port" 30
 export AWS_ENDPOINT_URL=http://127.0.0.1:$moto_port AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_EC2_METADATA_DISABLED=true \
-  AWS_CONFIG_FILE=$work/none AWS_SHARED_CREDENTIALS_FILE=$work/none
+  AWS_CONFIG_FILE=$work/config AWS_SHARED_CREDENTIALS_FILE=$work/credentials
+: >"$work/config"; : >"$work/credentials"   # empty: nothing from ~/.aws
 "$py" "$fixture" "$AWS_ENDPOINT_URL" setup
 # The example's ecs-params.yml reads its subnets and security group from the
 # environment (as a CI job would set them): point them at the emulator's VPC.
@@ -102,8 +103,13 @@ $sudo unshare --pid --fork --mount-proc --kill-child \
 init_pid=$!
 pids+=("$init_pid")
 wait_port "$app_port" 20
-printf 'GET http://127.0.0.1:%s/ -> %s\n' "$app_port" \
-  "$("$py" -c "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:$app_port/', timeout=2).read().decode().strip())")" >&2
+"$py" - "$app_port" >&2 <<'PY'
+import re, sys, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/"
+with urllib.request.urlopen(url, timeout=2) as r:
+    h1 = re.search(r"<h1>(.*?)</h1>", r.read().decode())
+    print(f"GET {url} -> {r.status} {h1.group(1) if h1 else ''}")
+PY
 code=0
 wait "$init_pid" || code=$?
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
