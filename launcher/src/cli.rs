@@ -55,4 +55,6 @@ pub enum Command {
     Sweep(cmd::sweep::Args),
     /// Print the least-privilege IAM policy for the role that runs vanish.
     IamPolicy(cmd::iam_policy::Args),
+    /// Print a review app's container logs (CloudWatch Logs).
+    Logs(cmd::logs::Args),
 }

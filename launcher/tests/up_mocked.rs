@@ -65,7 +65,17 @@ fn clients(ecs_rules: &[&Rule], ec2_rules: &[&Rule]) -> Clients {
             .interceptor(i)
             .build(),
     );
-    Clients { ecs, ec2 }
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+                "a", "b", None, None, "test",
+            ))
+            .http_client(create_mock_http_client())
+            .build(),
+    );
+    Clients { ecs, ec2, logs }
 }
 
 fn plan() -> m::Plan {
