@@ -57,4 +57,6 @@ pub enum Command {
     IamPolicy(cmd::iam_policy::Args),
     /// Print a review app's container logs (CloudWatch Logs).
     Logs(cmd::logs::Args),
+    /// Run one service as a one-off task to completion; exit with its exit code.
+    Run(Box<cmd::run::Args>),
 }

@@ -185,7 +185,7 @@ pub async fn crash_logs(clients: &Clients, plan: &Plan, task: &Task, n: usize) -
 }
 
 /// Fills in the network from the default VPC when the plan names none.
-async fn resolve_network(clients: &Clients, plan: &mut Plan) -> Result<(), Failure> {
+pub async fn resolve_network(clients: &Clients, plan: &mut Plan) -> Result<(), Failure> {
     let net = &mut plan.run_task.network_configuration.awsvpc_configuration;
     if !net.subnets.is_empty() {
         return Ok(());
@@ -250,6 +250,20 @@ pub async fn register_without_churn(clients: &Clients, plan: &Plan) -> Result<St
     ecs::register(&clients.ecs, wanted).await
 }
 
+/// RunTask's `failures[]` as an exit-1 failure with one line per reason.
+pub fn run_failures(failures: &[aws_sdk_ecs::types::Failure]) -> Failure {
+    let mut f = Failure::new(Exit::TaskFailed, "ECS did not start the task");
+    for x in failures {
+        f = f.detail(format!(
+            "  {}: {}{}",
+            x.arn().unwrap_or("-"),
+            x.reason().unwrap_or("(no reason)"),
+            x.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+        ));
+    }
+    f
+}
+
 /// The running tasks of the app `name` (for replacement).
 async fn same_name(clients: &Clients, cluster: &str, name: &str) -> Result<Vec<String>, Failure> {
     let tasks = ecs::list_vanish_tasks(&clients.ecs, cluster).await?;
@@ -283,16 +297,7 @@ pub async fn up(
     let out = ecs::run_task(&clients.ecs, &plan.run_task, &td_arn, &opts.client_token).await?;
     let failures = out.failures();
     let Some(task) = out.tasks().first().filter(|_| failures.is_empty()) else {
-        let mut f = Failure::new(Exit::TaskFailed, "ECS did not start the task");
-        for x in failures {
-            f = f.detail(format!(
-                "  {}: {}{}",
-                x.arn().unwrap_or("-"),
-                x.reason().unwrap_or("(no reason)"),
-                x.detail().map(|d| format!(" ({d})")).unwrap_or_default()
-            ));
-        }
-        return Err(f.into());
+        return Err(run_failures(failures).into());
     };
     let task_arn = task.task_arn().unwrap_or_default().to_string();
     info!(task = %task_arn, "task started");

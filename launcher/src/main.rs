@@ -49,6 +49,7 @@ fn run() -> anyhow::Result<Exit> {
             Command::Sweep(args) => cmd::sweep::run(&global, args).await,
             Command::IamPolicy(args) => cmd::iam_policy::run(&global, args).await,
             Command::Logs(args) => cmd::logs::run(&global, args).await,
+            Command::Run(args) => cmd::run::run(&global, *args).await,
         }
     })
 }

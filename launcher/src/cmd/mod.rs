@@ -4,5 +4,6 @@ pub mod iam_policy;
 pub mod logs;
 pub mod ls;
 pub mod render;
+pub mod run;
 pub mod sweep;
 pub mod up;
