@@ -129,3 +129,22 @@ fn follow_prints_new_lines_and_ends_with_the_exit_code_when_the_task_stops() {
     assert_eq!(out.code(), 0, "{out:?}");
     assert_eq!(out.stdout, "first\nsecond\n", "{out:?}");
 }
+
+#[test]
+fn a_stream_longer_than_one_page_is_read_to_the_end_in_order() {
+    // GetLogEvents answers at most 10,000 events a page.
+    const N: usize = 10_005;
+    let moto = Moto::start();
+    let arn = moto.fixture(&["logapp", "mr-big"]).trim().to_string();
+    moto.fixture(&["bulk", &arn, "web", &base(), &N.to_string()]);
+    let out = moto.run_vanish(&["logs", "mr-big", "web"]);
+    assert_eq!(out.code(), 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), N);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(*l, format!("line {i}"));
+    }
+    let tail = moto.run_vanish(&["logs", "mr-big", "web", "--tail", "2"]);
+    assert_eq!(tail.code(), 0, "{tail:?}");
+    assert_eq!(tail.stdout, format!("line {}\nline {}\n", N - 2, N - 1));
+}

@@ -11,6 +11,7 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
                               worker log to /vanish/NAME (awslogs); print its ARN
   put TASK_ARN SERVICE BASE T:MSG...  write events (at BASE + T seconds, epoch)
                               into the service's stream (created if missing)
+  bulk TASK_ARN SERVICE BASE N   write N events 'line i' (ms apart) in batches
   iso SECONDS                 print the epoch time SECONDS as RFC 3339 (UTC)
   stop TASK_ARN               stop the task and let it reach STOPPED
 """
@@ -144,6 +145,21 @@ elif cmd == "put":
     r = logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
     if r.get("rejectedLogEventsInfo"):
         sys.exit(f"events rejected: {r['rejectedLogEventsInfo']}")
+elif cmd == "bulk":
+    arn, service, base, n = args[0], args[1], int(args[2]), int(args[3])
+    td = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["taskDefinitionArn"]
+    cd = next(x for x in ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]["containerDefinitions"]
+              if x["name"] == service)
+    opts = cd["logConfiguration"]["options"]
+    group, stream = opts["awslogs-group"], f"{opts['awslogs-stream-prefix']}/{service}/{arn.rsplit('/', 1)[1]}"
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    events = [{"timestamp": base * 1000 + i, "message": f"line {i}"} for i in range(n)]
+    for i in range(0, n, 5000):
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[i:i + 5000])
 elif cmd == "iso":
     import datetime
     print(datetime.datetime.fromtimestamp(int(args[0]), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
