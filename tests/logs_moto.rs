@@ -148,3 +148,48 @@ fn a_stream_longer_than_one_page_is_read_to_the_end_in_order() {
     assert_eq!(tail.code(), 0, "{tail:?}");
     assert_eq!(tail.stdout, format!("line {}\nline {}\n", N - 2, N - 1));
 }
+
+#[test]
+fn run_streams_the_one_off_task_s_logs_and_exits_with_its_code() {
+    let moto = Moto::start();
+    let plan = moto.plan("mr-r", "app:1", "2099-01-01T00:00:00Z");
+    // The moto plan has no log configuration: give web an awslogs one.
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("json");
+    json["registerTaskDefinition"]["containerDefinitions"][0]["logConfiguration"] = serde_json::json!({
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": "/vanish/mr-r", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "mr-r"}
+    });
+    std::fs::write(&plan, json.to_string()).expect("write plan");
+    let child = moto
+        .vanish()
+        .args(["run", "--plan"])
+        .arg(&plan)
+        .args([
+            "--poll",
+            "100ms",
+            "-e",
+            "MIGRATE=1",
+            "web",
+            "--",
+            "manage.py",
+            "migrate",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn vanish run");
+    // The one-off task is its own app, `<name>-run`.
+    let arn = moto
+        .fixture(&["await", "mr-r-run", "60"])
+        .trim()
+        .to_string();
+    let base = base();
+    moto.fixture(&["put", &arn, "web", &base, "0:Applying 0001_initial... OK"]);
+    moto.fixture(&["stop", &arn]);
+    let out = wait(child, Duration::from_secs(60));
+    assert_eq!(out.code(), 0, "{out:?}");
+    assert_eq!(out.stdout, "Applying 0001_initial... OK\n", "{out:?}");
+    assert!(out.stderr.contains("one-off task started"), "{out:?}");
+}

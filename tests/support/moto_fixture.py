@@ -12,6 +12,7 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
   put TASK_ARN SERVICE BASE T:MSG...  write events (at BASE + T seconds, epoch)
                               into the service's stream (created if missing)
   bulk TASK_ARN SERVICE BASE N   write N events 'line i' (ms apart) in batches
+  await NAME [TIMEOUT]        wait for a RUNNING vanish task named NAME, print its ARN
   iso SECONDS                 print the epoch time SECONDS as RFC 3339 (UTC)
   stop TASK_ARN               stop the task and let it reach STOPPED
 """
@@ -160,6 +161,13 @@ elif cmd == "bulk":
     events = [{"timestamp": base * 1000 + i, "message": f"line {i}"} for i in range(n)]
     for i in range(0, n, 5000):
         logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[i:i + 5000])
+elif cmd == "await":
+    deadline = time.time() + float(args[1] if len(args) > 1 else 30)
+    while not tasks_named(args[0]):
+        if time.time() > deadline:
+            sys.exit(f"no task named {args[0]} appeared")
+        time.sleep(0.1)
+    print(tasks_named(args[0])[0]["taskArn"])
 elif cmd == "iso":
     import datetime
     print(datetime.datetime.fromtimestamp(int(args[0]), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
