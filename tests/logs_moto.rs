@@ -193,3 +193,36 @@ fn run_streams_the_one_off_task_s_logs_and_exits_with_its_code() {
     assert_eq!(out.stdout, "Applying 0001_initial... OK\n", "{out:?}");
     assert!(out.stderr.contains("one-off task started"), "{out:?}");
 }
+
+#[test]
+fn an_interrupted_run_stops_its_task_and_is_exit_1() {
+    let moto = Moto::start();
+    let plan = moto.plan("mr-i", "app:1", "2099-01-01T00:00:00Z");
+    let child = moto
+        .vanish()
+        .args(["run", "--plan"])
+        .arg(&plan)
+        .args(["--poll", "100ms", "web"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn vanish run");
+    let arn = moto
+        .fixture(&["await", "mr-i-run", "60"])
+        .trim()
+        .to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let out = wait(child, Duration::from_secs(60));
+    assert_eq!(out.code(), 1, "{out:?}");
+    assert!(
+        out.stderr
+            .ends_with(&format!("error: vanish run interrupted\n  stopped {arn}\n")),
+        "{out:?}"
+    );
+    assert_eq!(moto.fixture(&["status", &arn]).trim(), "STOPPED");
+}

@@ -242,6 +242,7 @@ async fn run_with(exit_code: Option<i32>) -> (anyhow::Result<Exit>, usize, Vec<D
         "tok",
         Duration::from_secs(2),
         &pace,
+        &std::sync::Mutex::new(None),
     )
     .await;
     (got, get.num_calls(), pace.slept())
@@ -292,6 +293,7 @@ async fn run_task_failures_are_exit_1_with_the_reasons() {
         "tok",
         Duration::from_secs(2),
         &Pace::virtual_time(),
+        &std::sync::Mutex::new(None),
     )
     .await
     .expect_err("could not start");

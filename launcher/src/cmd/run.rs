@@ -8,11 +8,14 @@
 //!   name `<name>-run`, family `<family>-run`, so it neither replaces nor is
 //!   replaced by the review app, and `up` does not see a changed definition.
 //! - `-- COMMAND...` and `-e K=V` go into RunTask's containerOverrides.
-//! - vanish-init's TTL applies: `--ttl` defaults to 1h here.
+//! - vanish-init's TTL applies: `--ttl` defaults to 1h here. Ctrl-C or
+//!   SIGTERM stops the one-off task (a cancelled CI job must not leave a
+//!   migration running) and is exit 1.
 //! - Logs stream while it runs (as `logs --follow`); the exit status is the
 //!   container's (`Exit::Container`); a task that could not start is exit 1
 //!   with the reasons.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::aws::{Clients, ecs};
@@ -157,13 +160,15 @@ pub fn plan_logs(plan: &Plan, task_arn: &str) -> Result<TaskLogs, Failure> {
     Ok(TaskLogs { sources, essential })
 }
 
-/// Registers (without churn), runs and follows the one-off task.
+/// Registers (without churn), runs and follows the one-off task; the task's
+/// ARN goes into `started` as soon as it is known (for an interrupt handler).
 pub async fn execute(
     clients: &Clients,
     mut plan: Plan,
     client_token: &str,
     poll: Duration,
     pace: &Pace,
+    started: &Mutex<Option<String>>,
 ) -> anyhow::Result<Exit> {
     launch::resolve_network(clients, &mut plan).await?;
     let cluster = plan.run_task.cluster.clone();
@@ -174,6 +179,9 @@ pub async fn execute(
     };
     let task_arn = task.task_arn().unwrap_or_default().to_owned();
     tracing::info!(task = %task_arn, "one-off task started");
+    if let Ok(mut s) = started.lock() {
+        *s = Some(task_arn.clone());
+    }
     let logs = plan_logs(&plan, &task_arn)?;
     let reading = Reading::new(&logs.sources, None, None);
     logs::follow(clients, &cluster, &task_arn, &logs, &reading, poll, pace).await
@@ -206,7 +214,38 @@ pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
             .map(|d| d.as_nanos())
             .unwrap_or_default()
     );
-    execute(&clients, plan, &token, args.poll, &Pace::real()).await
+    let cluster = plan.run_task.cluster.clone();
+    let started = Mutex::new(None);
+    let pace = Pace::real();
+    tokio::select! {
+        r = execute(&clients, plan, &token, args.poll, &pace, &started) => r,
+        () = interrupted() => {
+            let arn = started.lock().ok().and_then(|s| s.clone());
+            let mut f = Failure::new(Exit::TaskFailed, "vanish run interrupted");
+            if let Some(arn) = arn {
+                ecs::stop_task(&clients.ecs, &cluster, &arn, "vanish run interrupted").await?;
+                f = f.detail(format!("  stopped {arn}"));
+            }
+            Err(f.into())
+        }
+    }
+}
+
+/// Ctrl-C, or a cancelled CI job (SIGTERM).
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
 }
 
 #[cfg(test)]
