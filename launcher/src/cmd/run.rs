@@ -40,8 +40,8 @@ pub struct Args {
     /// The service (container) to run.
     #[arg(env = "VANISH_SERVICE")]
     pub service: String,
-    /// Extra environment for the container (repeatable).
-    #[arg(short = 'e', long = "env", env = "VANISH_RUN_ENV", value_name = "K=V", value_delimiter = ',', value_parser = parse_kv)]
+    /// Extra environment for the container (repeatable; the value may hold commas).
+    #[arg(short = 'e', long = "env", env = "VANISH_RUN_ENV", value_name = "K=V", value_parser = parse_kv)]
     pub env: Vec<(String, String)>,
     /// Run without a public IP (private subnets).
     #[arg(long, env = "VANISH_NO_PUBLIC_IP")]
