@@ -55,4 +55,8 @@ pub enum Command {
     Sweep(cmd::sweep::Args),
     /// Print the least-privilege IAM policy for the role that runs vanish.
     IamPolicy(cmd::iam_policy::Args),
+    /// Print a review app's container logs (CloudWatch Logs).
+    Logs(cmd::logs::Args),
+    /// Run one service as a one-off task to completion; exit with its exit code.
+    Run(Box<cmd::run::Args>),
 }

@@ -7,6 +7,8 @@
 //! - STOPPED at any point → `Exit::TaskFailed` with the stop report;
 //!   `--wait` running out → `Exit::WaitTimeout` (the task is stopped only
 //!   with `stop_on_failure`); RunTask `failures[]` → `Exit::TaskFailed`.
+//! - STOPPED before up also shows the last `crash_log_lines` (30) log lines
+//!   of each container that exited non-zero (best effort, never an error).
 //! - The old task of the same name is stopped only after the new one is up.
 //! - `Launched` tells an interrupt handler which task to stop while the
 //!   launch is not RUNNING yet; once RUNNING it is left to its TTL.
@@ -15,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use tracing::{info, warn};
+
+use aws_sdk_ecs::types::Task;
 
 use crate::aws::{Clients, ec2, ecs};
 use crate::contract::TAG_NAME;
@@ -82,6 +86,9 @@ pub struct Launched {
 /// How `up` behaves, apart from the Plan.
 #[derive(Debug)]
 pub struct UpOptions {
+    /// Lines of each crashed container's log shown when the task stops
+    /// before it is up (0: `--no-logs`).
+    pub crash_log_lines: usize,
     /// `None`: `--no-wait` (one look at the task, no polling).
     pub wait: Option<Duration>,
     pub replace: bool,
@@ -99,6 +106,7 @@ pub struct UpOptions {
 impl UpOptions {
     pub fn new(client_token: String, progress: crate::progress::Progress) -> UpOptions {
         UpOptions {
+            crash_log_lines: CRASH_LOG_LINES,
             wait: Some(Duration::from_secs(600)),
             replace: true,
             stop_on_failure: false,
@@ -113,8 +121,71 @@ impl UpOptions {
     }
 }
 
+/// Lines of a crashed container's log `up` shows by default.
+pub const CRASH_LOG_LINES: usize = 30;
+
+/// Detail lines with the last `n` log lines of each container of `task` that
+/// exited non-zero, found from the plan's awslogs options. Best effort: a
+/// missing stream or an API error is one line, never the launch's error; a
+/// container without awslogs is skipped.
+pub async fn crash_logs(clients: &Clients, plan: &Plan, task: &Task, n: usize) -> Vec<String> {
+    use crate::logs::source::{ContainerLogConfig, sources};
+    let mut out = Vec::new();
+    if n == 0 {
+        return out;
+    }
+    let task_arn = task.task_arn().unwrap_or_default();
+    for c in task.containers() {
+        let (Some(name), Some(code)) = (c.name(), c.exit_code()) else {
+            continue;
+        };
+        if code == 0 {
+            continue;
+        }
+        let Some(def) = plan
+            .register_task_definition
+            .container_definitions
+            .iter()
+            .find(|d| d.name == name)
+        else {
+            continue;
+        };
+        let Some(lc) = &def.log_configuration else {
+            continue;
+        };
+        let config = ContainerLogConfig {
+            container: name.to_owned(),
+            driver: Some(lc.log_driver.clone()),
+            options: lc.options.clone(),
+        };
+        let Ok(srcs) = sources(std::slice::from_ref(&config), task_arn, None) else {
+            continue;
+        };
+        for src in srcs {
+            let client = crate::aws::logs_in(&clients.logs, src.region.as_deref());
+            match crate::aws::logs::last(&client, &src, n).await {
+                Ok(d) if d.events.is_empty() => {
+                    out.push(format!("  {name} (exitCode {code}) logged nothing"));
+                }
+                Ok(d) => {
+                    out.push(format!(
+                        "  last {} log lines of {name} (exitCode {code}):",
+                        d.events.len()
+                    ));
+                    for e in &d.events {
+                        let m = e.message.strip_suffix('\n').unwrap_or(&e.message);
+                        out.push(format!("    | {m}"));
+                    }
+                }
+                Err(e) => out.push(format!("  no logs for {name}: {e}")),
+            }
+        }
+    }
+    out
+}
+
 /// Fills in the network from the default VPC when the plan names none.
-async fn resolve_network(clients: &Clients, plan: &mut Plan) -> Result<(), Failure> {
+pub async fn resolve_network(clients: &Clients, plan: &mut Plan) -> Result<(), Failure> {
     let net = &mut plan.run_task.network_configuration.awsvpc_configuration;
     if !net.subnets.is_empty() {
         return Ok(());
@@ -179,6 +250,20 @@ pub async fn register_without_churn(clients: &Clients, plan: &Plan) -> Result<St
     ecs::register(&clients.ecs, wanted).await
 }
 
+/// RunTask's `failures[]` as an exit-1 failure with one line per reason.
+pub fn run_failures(failures: &[aws_sdk_ecs::types::Failure]) -> Failure {
+    let mut f = Failure::new(Exit::TaskFailed, "ECS did not start the task");
+    for x in failures {
+        f = f.detail(format!(
+            "  {}: {}{}",
+            x.arn().unwrap_or("-"),
+            x.reason().unwrap_or("(no reason)"),
+            x.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+        ));
+    }
+    f
+}
+
 /// The running tasks of the app `name` (for replacement).
 async fn same_name(clients: &Clients, cluster: &str, name: &str) -> Result<Vec<String>, Failure> {
     let tasks = ecs::list_vanish_tasks(&clients.ecs, cluster).await?;
@@ -212,16 +297,7 @@ pub async fn up(
     let out = ecs::run_task(&clients.ecs, &plan.run_task, &td_arn, &opts.client_token).await?;
     let failures = out.failures();
     let Some(task) = out.tasks().first().filter(|_| failures.is_empty()) else {
-        let mut f = Failure::new(Exit::TaskFailed, "ECS did not start the task");
-        for x in failures {
-            f = f.detail(format!(
-                "  {}: {}{}",
-                x.arn().unwrap_or("-"),
-                x.reason().unwrap_or("(no reason)"),
-                x.detail().map(|d| format!(" ({d})")).unwrap_or_default()
-            ));
-        }
-        return Err(f.into());
+        return Err(run_failures(failures).into());
     };
     let task_arn = task.task_arn().unwrap_or_default().to_string();
     info!(task = %task_arn, "task started");
@@ -308,6 +384,9 @@ pub async fn up(
                     format!("task {} stopped before it was up", net::short_id(&task_arn)),
                 );
                 for line in report.lines() {
+                    f = f.detail(line);
+                }
+                for line in crash_logs(clients, &plan, t, opts.crash_log_lines).await {
                     f = f.detail(line);
                 }
                 return Err(f.into());

@@ -48,6 +48,8 @@ fn run() -> anyhow::Result<Exit> {
             Command::Down(args) => cmd::down::run(&global, args).await,
             Command::Sweep(args) => cmd::sweep::run(&global, args).await,
             Command::IamPolicy(args) => cmd::iam_policy::run(&global, args).await,
+            Command::Logs(args) => cmd::logs::run(&global, args).await,
+            Command::Run(args) => cmd::run::run(&global, *args).await,
         }
     })
 }

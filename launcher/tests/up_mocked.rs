@@ -34,6 +34,10 @@ fn retry() -> aws_sdk_ecs::config::retry::RetryConfig {
 }
 
 fn clients(ecs_rules: &[&Rule], ec2_rules: &[&Rule]) -> Clients {
+    clients_with_logs(ecs_rules, ec2_rules, &[])
+}
+
+fn clients_with_logs(ecs_rules: &[&Rule], ec2_rules: &[&Rule], logs_rules: &[&Rule]) -> Clients {
     let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
     for r in ecs_rules {
         i = i.with_rule(r);
@@ -65,7 +69,22 @@ fn clients(ecs_rules: &[&Rule], ec2_rules: &[&Rule]) -> Clients {
             .interceptor(i)
             .build(),
     );
-    Clients { ecs, ec2 }
+    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in logs_rules {
+        i = i.with_rule(r);
+    }
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+                "a", "b", None, None, "test",
+            ))
+            .http_client(create_mock_http_client())
+            .interceptor(i)
+            .build(),
+    );
+    Clients { ecs, ec2, logs }
 }
 
 fn plan() -> m::Plan {
@@ -674,4 +693,95 @@ async fn run_task_request_carries_spot_exec_tags_network_and_platform() {
         .expect("request as planned");
     assert_eq!(out.private_ip.as_deref(), Some("10.0.0.5"));
     assert_eq!(rules[3].num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_crashed_container_s_last_log_lines_follow_the_stop_report_unless_no_logs() {
+    use aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsOutput;
+    use aws_sdk_cloudwatchlogs::types::OutputLogEvent;
+    let crashed = || {
+        DescribeTasksOutput::builder()
+            .tasks(
+                Task::builder()
+                    .task_arn(ARN)
+                    .last_status("STOPPED")
+                    .stop_code(TaskStopCode::EssentialContainerExited)
+                    .stopped_reason("Essential container in task exited")
+                    .containers(Container::builder().name("web").exit_code(1).build())
+                    .containers(Container::builder().name("side").exit_code(0).build())
+                    .build(),
+            )
+            .build()
+    };
+    let mut p = plan();
+    let awslogs = |name: &str| m::ContainerDefinition {
+        name: name.into(),
+        image: "app".into(),
+        essential: true,
+        log_configuration: Some(m::LogConfiguration {
+            log_driver: "awslogs".into(),
+            options: [
+                ("awslogs-group", "/vanish/mr-1"),
+                ("awslogs-region", "us-east-1"),
+                ("awslogs-stream-prefix", "mr-1"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            secret_options: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    p.register_task_definition.container_definitions = vec![awslogs("web"), awslogs("side")];
+    for (lines, want_calls) in [(30usize, 1usize), (0, 0)] {
+        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(crashed);
+        let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+            .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
+        // Only the crashed container's stream, newest 30 events.
+        let get = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .match_requests(|r| {
+                r.log_group_name() == Some("/vanish/mr-1")
+                    && r.log_stream_name() == Some("mr-1/web/t1")
+                    && r.start_from_head() == Some(false)
+                    && r.limit() == Some(30)
+            })
+            .then_output(|| {
+                GetLogEventsOutput::builder()
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(1)
+                            .message("booting")
+                            .build(),
+                    )
+                    .events(
+                        OutputLogEvent::builder()
+                            .timestamp(2)
+                            .message("KeyError: 'DATABASE_URL'\n")
+                            .build(),
+                    )
+                    .next_forward_token("f/2")
+                    .build()
+            });
+        let mut rules = before_run();
+        rules.push(run_ok());
+        rules.push(describe);
+        let ecs: Vec<&Rule> = rules.iter().collect();
+        let buf = Buf::default();
+        let mut o = opts(&buf);
+        o.crash_log_lines = lines;
+        let err = launch::up(&clients_with_logs(&ecs, &[&eni], &[&get]), p.clone(), o)
+            .await
+            .expect_err("must fail");
+        assert_eq!(exit::code_of(&err), Exit::TaskFailed);
+        let report = "error: task t1 stopped before it was up\n  stopCode: EssentialContainerExited\n  stoppedReason: Essential container in task exited\n  container web: exitCode 1\n  container side: exitCode 0";
+        let want = if lines > 0 {
+            format!(
+                "{report}\n  last 2 log lines of web (exitCode 1):\n    | booting\n    | KeyError: 'DATABASE_URL'"
+            )
+        } else {
+            report.to_string()
+        };
+        assert_eq!(exit::render(&err), want);
+        assert_eq!(get.num_calls(), want_calls);
+    }
 }

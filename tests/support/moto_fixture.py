@@ -7,6 +7,14 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
   spawn COUNT PREFIX EXPIRES  run COUNT vanish-tagged tasks (names PREFIX-i)
   status TASK_ARN             print the task's lastStatus
   release                     let tasks leave RUNNING on their next describe
+  logapp NAME                 run a vanish task NAME whose containers web and
+                              worker log to /vanish/NAME (awslogs); print its ARN
+  put TASK_ARN SERVICE BASE T:MSG...  write events (at BASE + T seconds, epoch)
+                              into the service's stream (created if missing)
+  bulk TASK_ARN SERVICE BASE N   write N events 'line i' (ms apart) in batches
+  await NAME [TIMEOUT]        wait for a RUNNING vanish task named NAME, print its ARN
+  iso SECONDS                 print the epoch time SECONDS as RFC 3339 (UTC)
+  stop TASK_ARN               stop the task and let it reach STOPPED
 """
 import json
 import sys
@@ -20,6 +28,7 @@ kw = dict(endpoint_url=endpoint, region_name="us-east-1",
           aws_access_key_id="testing", aws_secret_access_key="testing")
 ecs = boto3.client("ecs", **kw)
 ec2 = boto3.client("ec2", **kw)
+logs = boto3.client("logs", **kw)
 
 
 def moto_api(path, body):
@@ -97,5 +106,74 @@ elif cmd == "spawn":
 elif cmd == "status":
     t = ecs.describe_tasks(cluster="default", tasks=[args[0]])["tasks"][0]
     print(t["lastStatus"])
+elif cmd == "logapp":
+    name = args[0]
+    group = f"/vanish/{name}"
+
+    def c(n):
+        return {"name": n, "image": "busybox", "memory": 256, "essential": True,
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": group, "awslogs-region": "us-east-1",
+                    "awslogs-stream-prefix": name}}}
+    ecs.register_task_definition(
+        family=f"vanish-{name}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+        cpu="256", memory="512", containerDefinitions=[c("web"), c("worker")])
+    subnets, sgs = default_net()
+    t = ecs.run_task(
+        cluster="default", taskDefinition=f"vanish-{name}", launchType="FARGATE", startedBy="vanish",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets[:1], "securityGroups": sgs}},
+        tags=[{"key": "vanish:name", "value": name}])["tasks"][0]
+    print(t["taskArn"])
+elif cmd == "put":
+    arn, service, base = args[0], args[1], int(args[2])
+    td = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["taskDefinitionArn"]
+    cd = next(x for x in ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]["containerDefinitions"]
+              if x["name"] == service)
+    opts = cd["logConfiguration"]["options"]
+    group, stream = opts["awslogs-group"], f"{opts['awslogs-stream-prefix']}/{service}/{arn.rsplit('/', 1)[1]}"
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    try:
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    events = []
+    for item in args[3:]:
+        t, msg = item.split(":", 1)
+        events.append({"timestamp": (base + int(t)) * 1000, "message": msg})
+    r = logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+    if r.get("rejectedLogEventsInfo"):
+        sys.exit(f"events rejected: {r['rejectedLogEventsInfo']}")
+elif cmd == "bulk":
+    arn, service, base, n = args[0], args[1], int(args[2]), int(args[3])
+    td = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["taskDefinitionArn"]
+    cd = next(x for x in ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]["containerDefinitions"]
+              if x["name"] == service)
+    opts = cd["logConfiguration"]["options"]
+    group, stream = opts["awslogs-group"], f"{opts['awslogs-stream-prefix']}/{service}/{arn.rsplit('/', 1)[1]}"
+    try:
+        logs.create_log_group(logGroupName=group)
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    events = [{"timestamp": base * 1000 + i, "message": f"line {i}"} for i in range(n)]
+    for i in range(0, n, 5000):
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[i:i + 5000])
+elif cmd == "await":
+    deadline = time.time() + float(args[1] if len(args) > 1 else 30)
+    while not tasks_named(args[0]):
+        if time.time() > deadline:
+            sys.exit(f"no task named {args[0]} appeared")
+        time.sleep(0.1)
+    print(tasks_named(args[0])[0]["taskArn"])
+elif cmd == "iso":
+    import datetime
+    print(datetime.datetime.fromtimestamp(int(args[0]), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+elif cmd == "stop":
+    ecs.stop_task(cluster="default", task=args[0], reason="fixture stop")
+    moto_api("/moto-api/state-manager/set-transition",
+             {"model_name": "ecs::task", "transition": {"progression": "immediate"}})
 else:
     sys.exit(f"unknown command {cmd}")

@@ -308,6 +308,16 @@ pub async fn describe_tasks(
 /// status RUNNING), described with tags: ListTasks paginated, DescribeTasks
 /// in batches of 100.
 pub async fn list_vanish_tasks(ecs: &Client, cluster: &str) -> Result<Vec<t::Task>, Failure> {
+    list_vanish_tasks_by(ecs, cluster, t::DesiredStatus::Running).await
+}
+
+/// As [`list_vanish_tasks`], for the given desired status (STOPPED: the
+/// tasks ECS still remembers, about an hour after they stopped).
+pub async fn list_vanish_tasks_by(
+    ecs: &Client,
+    cluster: &str,
+    desired: t::DesiredStatus,
+) -> Result<Vec<t::Task>, Failure> {
     let mut arns = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -316,7 +326,7 @@ pub async fn list_vanish_tasks(ecs: &Client, cluster: &str) -> Result<Vec<t::Tas
             .list_tasks()
             .cluster(cluster)
             .started_by(crate::contract::STARTED_BY)
-            .desired_status(t::DesiredStatus::Running)
+            .desired_status(desired.clone())
             .set_next_token(token.take())
             .send()
             .await

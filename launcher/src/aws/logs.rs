@@ -60,10 +60,12 @@ pub async fn drain(
             .get_log_events()
             .log_group_name(&src.group)
             .log_stream_name(&src.stream)
-            .start_from_head(true);
-        match pager.token() {
-            Some(t) => req = req.next_token(t),
-            None => req = req.set_start_time(start_time),
+            .start_from_head(true)
+            // Sent with the token too: the token decides where to resume, and
+            // emulators (moto) count their token within the filtered events.
+            .set_start_time(start_time);
+        if let Some(t) = pager.token() {
+            req = req.next_token(t);
         }
         let page = req.send().await.map_err(|e| classify(src, e))?;
         out.events.extend(events(&page));

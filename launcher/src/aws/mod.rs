@@ -19,11 +19,12 @@ use aws_config::BehaviorVersion;
 use crate::cli::Global;
 use crate::exit::{Exit, Failure};
 
-/// The two service clients `vanish` uses.
+/// The service clients `vanish` uses.
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 impl Clients {
@@ -48,6 +49,31 @@ impl Clients {
         Ok(Clients {
             ecs: aws_sdk_ecs::Client::new(&conf),
             ec2: aws_sdk_ec2::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         })
     }
+}
+
+/// The logs client for `region` (the awslogs region may differ from the
+/// clients' own); the same client when `region` is `None` or the same.
+pub fn logs_in(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    region: Option<&str>,
+) -> aws_sdk_cloudwatchlogs::Client {
+    let same = region.is_none_or(|r| {
+        logs.config()
+            .region()
+            .is_some_and(|have| have.as_ref() == r)
+    });
+    if same {
+        return logs.clone();
+    }
+    let conf = logs
+        .config()
+        .to_builder()
+        .region(aws_sdk_cloudwatchlogs::config::Region::new(
+            region.unwrap_or_default().to_owned(),
+        ))
+        .build();
+    aws_sdk_cloudwatchlogs::Client::from_conf(conf)
 }

@@ -58,6 +58,9 @@ pub struct Args {
     /// Result format on stdout.
     #[arg(long, env = "VANISH_OUTPUT", value_enum, default_value = "text")]
     pub output: Format,
+    /// Do not print the last log lines of crashed containers when the task stops early.
+    #[arg(long, env = "VANISH_NO_LOGS")]
+    pub no_logs: bool,
     /// Also write VANISH_URL=... etc. to this file (GitLab dotenv report).
     #[arg(long, env = "VANISH_DOTENV", value_name = "FILE")]
     pub dotenv: Option<PathBuf>,
@@ -176,6 +179,9 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     opts.replace = !args.no_replace;
     opts.stop_on_failure = args.stop_on_failure;
     opts.ip_wait = args.ip_wait;
+    if args.no_logs {
+        opts.crash_log_lines = 0;
+    }
     // Ctrl-C, or a cancelled CI job (GitLab and GitHub send SIGTERM).
     let interrupt = async {
         use tokio::signal::unix::{SignalKind, signal};
