@@ -16,6 +16,7 @@ pub mod contract;
 pub mod diag;
 pub mod exit;
 pub mod iam;
+pub mod interrupt;
 pub mod launch;
 pub mod logging;
 pub mod logs;

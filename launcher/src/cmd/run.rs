@@ -219,7 +219,7 @@ pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
     let pace = Pace::real();
     tokio::select! {
         r = execute(&clients, plan, &token, args.poll, &pace, &started) => r,
-        () = interrupted() => {
+        () = crate::interrupt::interrupted() => {
             let arn = started.lock().ok().and_then(|s| s.clone());
             let mut f = Failure::new(Exit::TaskFailed, "vanish run interrupted");
             if let Some(arn) = arn {
@@ -228,23 +228,6 @@ pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
             }
             Err(f.into())
         }
-    }
-}
-
-/// Ctrl-C, or a cancelled CI job (SIGTERM).
-async fn interrupted() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(mut int), Ok(mut term)) => {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-        }
-        _ => std::future::pending::<()>().await,
     }
 }
 

@@ -182,21 +182,8 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     if args.no_logs {
         opts.crash_log_lines = 0;
     }
-    // Ctrl-C, or a cancelled CI job (GitLab and GitHub send SIGTERM).
     let interrupt = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => std::future::pending::<()>().await,
-        }
+        crate::interrupt::interrupted().await;
         eprintln!();
     };
     let outcome = launch::up_or_interrupt(&clients, plan, opts, interrupt).await?;
