@@ -6,7 +6,7 @@
 //!   set explicitly between fork and exec (`reset_signals`): std's
 //!   posix_spawn path leaves our mask in place, and glibc's posix_spawn
 //!   marks its internal signals ignored. The e2e tests read
-//!   /proc/<child>/status to prove it.
+//!   `/proc/<child>/status` to prove it.
 //! - The process group id is the child's pid, so "the group" = `-pid`. If
 //!   stdin is our controlling terminal, the child's group becomes its
 //!   foreground group (like tini), so an interactive app can read it

@@ -116,7 +116,7 @@ const WARN: (&str, &str) = ("--warn-before", "VANISH_WARN_BEFORE");
 const VALUED: [(&str, &str); 6] = [TTL, DEADLINE, GRACE, EXIT, TARGET, WARN];
 const ENV_LOG: &str = "VANISH_LOG";
 
-/// Parses `args` (without argv[0]) and the environment seen through `env`.
+/// Parses `args` (without `argv[0]`) and the environment seen through `env`.
 pub fn parse<I, E>(args: I, env: E) -> Result<Parsed, Vec<Error>>
 where
     I: IntoIterator<Item = OsString>,

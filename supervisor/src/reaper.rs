@@ -98,7 +98,7 @@ fn tree(root: i32, table: &[(i32, i32)]) -> Vec<i32> {
     found
 }
 
-/// The ppid from a /proc/<pid>/stat line: `pid (comm) state ppid ...`;
+/// The ppid from a `/proc/<pid>/stat` line: `pid (comm) state ppid ...`;
 /// comm may hold spaces and parentheses, so split after the last `)`.
 fn parse_ppid(stat: &str) -> Option<i32> {
     let rest = &stat[stat.rfind(')')? + 1..];

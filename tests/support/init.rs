@@ -324,7 +324,7 @@ pub fn children_of(ppid: i32) -> Vec<i32> {
         .collect()
 }
 
-/// One /proc/<pid>/stat entry.
+/// One `/proc/<pid>/stat` entry.
 #[derive(Debug, Clone)]
 pub struct Proc {
     pub pid: i32,

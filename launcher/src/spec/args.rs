@@ -64,7 +64,7 @@ pub struct SpecArgs {
         value_delimiter = ','
     )]
     pub public: Vec<String>,
-    /// CloudWatch Logs group [default: /vanish/<name>].
+    /// CloudWatch Logs group (default: `/vanish/<name>`).
     #[arg(long, env = "VANISH_LOG_GROUP", value_name = "GROUP")]
     pub log_group: Option<String>,
     /// X86_64 or ARM64 [default: Fargate's, X86_64].
