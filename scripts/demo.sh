@@ -27,7 +27,9 @@ bold() {
 }
 source scripts/setup.sh
 bold "building vanish and vanish-init"
-cargo build -q --bins -p vanish -p vanish-init
+# The same build as scripts/test.sh: with -p, feature unification differs and
+# the AWS SDK crates would be compiled a second time.
+cargo build -q --workspace --all-targets
 vanish=$PWD/target/debug/vanish
 init=$PWD/target/debug/vanish-init
 py=$PWD/.venv/bin/python
