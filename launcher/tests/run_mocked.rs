@@ -9,8 +9,10 @@ use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionOutput;
 use aws_sdk_ecs::operation::run_task::RunTaskOutput;
 use aws_sdk_ecs::types::{Container, Failure as EcsFailure, Task, TaskDefinition, TaskStopCode};
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use std::time::Duration;
+mod common;
+
 use vanish::aws::Clients;
 use vanish::cmd::run::{execute, one_off};
 use vanish::exit::{self, Exit};
@@ -21,68 +23,11 @@ const ARN: &str = "arn:aws:ecs:us-east-1:1:task/default/t9";
 const TD: &str = "arn:aws:ecs:us-east-1:1:task-definition/vanish-mr-1-run:1";
 
 fn clients(ecs_rules: &[&Rule], logs_rules: &[&Rule]) -> Clients {
-    let interceptor = |rules: &[&Rule]| {
-        let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for r in rules {
-            i = i.with_rule(r);
-        }
-        i
-    };
-    let ecs = aws_sdk_ecs::Client::from_conf(
-        aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor(ecs_rules))
-            .build(),
-    );
-    let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor(&[]))
-            .build(),
-    );
-    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
-        aws_sdk_cloudwatchlogs::Config::builder()
-            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
-            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor(logs_rules))
-            .build(),
-    );
-    Clients { ecs, ec2, logs }
+    common::clients(ecs_rules, &[], logs_rules, None)
 }
 
 fn container(name: &str) -> m::ContainerDefinition {
-    m::ContainerDefinition {
-        name: name.into(),
-        image: "app".into(),
-        essential: true,
-        log_configuration: Some(m::LogConfiguration {
-            log_driver: "awslogs".into(),
-            options: [
-                ("awslogs-group", "/vanish/mr-1"),
-                ("awslogs-region", "us-east-1"),
-                ("awslogs-stream-prefix", "mr-1"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-            secret_options: Vec::new(),
-        }),
-        ..Default::default()
-    }
+    common::awslogs_container(name)
 }
 
 /// A two-service app, turned into a one-off run of `web`.

@@ -17,7 +17,9 @@ use aws_sdk_ecs::operation::stop_task::StopTaskOutput;
 use aws_sdk_ecs::types::{
     Attachment, Container, Failure as EcsFailure, KeyValuePair, Task, TaskDefinition, TaskStopCode,
 };
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
+mod common;
+
 use vanish::aws::Clients;
 use vanish::exit::{self, Exit};
 use vanish::launch::{self, Pace, UpOptions};
@@ -38,53 +40,7 @@ fn clients(ecs_rules: &[&Rule], ec2_rules: &[&Rule]) -> Clients {
 }
 
 fn clients_with_logs(ecs_rules: &[&Rule], ec2_rules: &[&Rule], logs_rules: &[&Rule]) -> Clients {
-    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in ecs_rules {
-        i = i.with_rule(r);
-    }
-    let ecs = aws_sdk_ecs::Client::from_conf(
-        aws_sdk_ecs::Config::builder()
-            .behavior_version(aws_sdk_ecs::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .retry_config(retry())
-            .interceptor(i)
-            .build(),
-    );
-    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in ec2_rules {
-        i = i.with_rule(r);
-    }
-    let ec2 = aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::Config::builder()
-            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
-            .region(aws_sdk_ec2::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(i)
-            .build(),
-    );
-    let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in logs_rules {
-        i = i.with_rule(r);
-    }
-    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
-        aws_sdk_cloudwatchlogs::Config::builder()
-            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
-            .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
-                "a", "b", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(i)
-            .build(),
-    );
-    Clients { ecs, ec2, logs }
+    common::clients(ecs_rules, ec2_rules, logs_rules, Some(retry()))
 }
 
 fn plan() -> m::Plan {
@@ -714,25 +670,10 @@ async fn a_crashed_container_s_last_log_lines_follow_the_stop_report_unless_no_l
             .build()
     };
     let mut p = plan();
-    let awslogs = |name: &str| m::ContainerDefinition {
-        name: name.into(),
-        image: "app".into(),
-        essential: true,
-        log_configuration: Some(m::LogConfiguration {
-            log_driver: "awslogs".into(),
-            options: [
-                ("awslogs-group", "/vanish/mr-1"),
-                ("awslogs-region", "us-east-1"),
-                ("awslogs-stream-prefix", "mr-1"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-            secret_options: Vec::new(),
-        }),
-        ..Default::default()
-    };
-    p.register_task_definition.container_definitions = vec![awslogs("web"), awslogs("side")];
+    p.register_task_definition.container_definitions = vec![
+        common::awslogs_container("web"),
+        common::awslogs_container("side"),
+    ];
     for (lines, want_calls) in [(30usize, 1usize), (0, 0)] {
         let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(crashed);
         let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
