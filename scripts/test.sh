@@ -8,6 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
+# The Docker engine for the container tests: started here if none answers, and
+# stopped at the end only if this run started it.
+pidfile=${VANISH_DOCKERD_PIDFILE:-/tmp/vanish-dockerd.pid}
+had_engine=0
+[ -f "$pidfile" ] && had_engine=1
+if scripts/docker.sh start; then
+  if [ "$had_engine" = 0 ] && [ -f "$pidfile" ]; then trap 'scripts/docker.sh stop' EXIT; fi
+else
+  log "no Docker engine: the container tests print SKIP (and fail under CI=true)"
+fi
+
 # 4. Build both binaries (the end-to-end tests drive them), then test.
 log "building"
 cargo build --workspace --all-targets --locked

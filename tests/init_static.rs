@@ -12,70 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use vanish_e2e::images::{has_no_interpreter, static_init};
 use vanish_e2e::init::{require, temp_dir};
-use vanish_e2e::{bin, run, workspace_root};
+use vanish_e2e::run;
 
-const BUILD: Duration = Duration::from_secs(900);
 const T: Duration = Duration::from_secs(20);
-
-fn static_binary() -> PathBuf {
-    // target/<profile>/vanish-init → target/
-    let target_dir = bin("vanish-init")
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .to_path_buf();
-    let attempts: [(&[&str], &str, Option<&str>); 3] = [
-        (&["+1.95.0"], "x86_64-unknown-linux-musl", None),
-        (&[], "x86_64-unknown-linux-musl", None),
-        (
-            &[],
-            "x86_64-unknown-linux-gnu",
-            Some("-C target-feature=+crt-static"),
-        ),
-    ];
-    let mut failures = String::new();
-    for (toolchain, triple, rustflags) in attempts {
-        let mut cmd = Command::new("cargo");
-        cmd.args(toolchain)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "vanish-init",
-                "--target",
-                triple,
-            ])
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .current_dir(workspace_root());
-        if let Some(flags) = rustflags {
-            cmd.env("RUSTFLAGS", flags);
-        }
-        let out = run(&mut cmd, BUILD);
-        let path = target_dir.join(triple).join("release/vanish-init");
-        if out.status.success() && path.is_file() {
-            return path;
-        }
-        failures += &format!("{cmd:?}:\n{}\n", out.stderr);
-    }
-    panic!(
-        "cannot build a static vanish-init; install the musl target (rustup target add x86_64-unknown-linux-musl):\n{failures}"
-    );
-}
-
-/// True if the ELF file has no PT_INTERP program header (no dynamic loader).
-fn has_no_interpreter(path: &Path) -> bool {
-    let b = std::fs::read(path).expect("read binary");
-    assert_eq!(&b[..4], b"\x7fELF", "{} is not ELF", path.display());
-    let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as usize;
-    let phoff = u64::from_le_bytes(b[0x20..0x28].try_into().expect("8 bytes")) as usize;
-    let (size, count) = (u16_at(0x36), u16_at(0x38));
-    (0..count).all(|i| {
-        let o = phoff + i * size;
-        u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes")) != 3
-    })
-}
 
 /// A directory holding only /vanish-init and /bin/busybox.
 fn empty_root(binary: &Path) -> PathBuf {
@@ -97,7 +38,7 @@ fn empty_root(binary: &Path) -> PathBuf {
 
 #[test]
 fn static_binary_runs_in_an_empty_root() {
-    let binary = static_binary();
+    let binary = static_init();
     assert!(
         has_no_interpreter(&binary),
         "{} has a dynamic loader",

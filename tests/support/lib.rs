@@ -8,6 +8,8 @@
 //! - Every wait has a deadline; on expiry the child is SIGKILLed and the test
 //!   panics with what the child printed so far.
 
+pub mod docker;
+pub mod images;
 pub mod init;
 pub mod moto;
 pub mod render;
