@@ -20,9 +20,15 @@ pub fn venv_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Reports a skipped check where it stays visible: straight to the process's
-/// stderr, past the test harness's capture of `eprintln!`.
+/// stderr, past the test harness's capture of `eprintln!`. Under `CI=true`
+/// a skip is a failure: CI installs every component, so a missing one there
+/// is a broken run, never a silent pass.
 pub fn skip(test: &str, why: &str) {
     use std::io::Write;
+    assert!(
+        !crate::docker::in_ci(),
+        "{test}: {why} (CI=true: a missing component is a failure)"
+    );
     let _ = writeln!(std::io::stderr(), "SKIP {test}: {why}");
 }
 
