@@ -191,24 +191,48 @@ impl Fargate {
         run(self.vanish().args(args), Duration::from_secs(90))
     }
 
-    /// DescribeTasks of one task, as JSON; timestamps are Unix seconds.
-    pub fn describe(&self, task_arn: &str) -> String {
-        let script = r#"
-import json, sys, boto3
-ecs = boto3.client("ecs", endpoint_url=sys.argv[1], region_name="us-east-1",
-                   aws_access_key_id="testing", aws_secret_access_key="testing")
-t = ecs.describe_tasks(cluster="default", tasks=[sys.argv[2]])["tasks"][0]
-print(json.dumps(t, default=lambda d: d.timestamp()))
-"#;
+    /// Runs a Python snippet with boto3 clients `ecs`, `ec2` and `logs`
+    /// pointed at this harness and the extra arguments in `args`; returns its
+    /// stdout (the test fails if the snippet does).
+    pub fn py(&self, body: &str, args: &[&str]) -> String {
+        let script = format!(
+            r#"import json, sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1",
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+ecs, ec2, logs = (boto3.client(s, **kw) for s in ("ecs", "ec2", "logs"))
+args = sys.argv[2:]
+{body}"#
+        );
         let out = run(
             Command::new(python())
-                .args(["-c", script, &self.endpoint, task_arn])
+                .arg("-c")
+                .arg(&script)
+                .arg(&self.endpoint)
+                .args(args)
                 .env("AWS_CONFIG_FILE", self.dir.join("config"))
                 .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials")),
             Duration::from_secs(60),
         );
-        assert_eq!(out.code(), 0, "describe {task_arn}: {out:?}");
+        assert_eq!(out.code(), 0, "python {body}: {out:?}");
         out.stdout
+    }
+
+    /// DescribeTasks of one task, as JSON; timestamps are Unix seconds.
+    pub fn describe(&self, task_arn: &str) -> String {
+        self.py(
+            r#"t = ecs.describe_tasks(cluster="default", tasks=[args[0]])["tasks"][0]
+print(json.dumps(t, default=lambda d: d.timestamp()))"#,
+            &[task_arn],
+        )
+    }
+
+    /// The CloudWatch Logs events of one stream, as a JSON array.
+    pub fn log_events(&self, group: &str, stream: &str) -> String {
+        self.py(
+            r#"print(json.dumps(logs.get_log_events(logGroupName=args[0], logStreamName=args[1],
+                                     startFromHead=True)["events"]))"#,
+            &[group, stream],
+        )
     }
 
     /// Waits until the task's lastStatus is `status`; returns its description.
