@@ -28,7 +28,6 @@ label and is removed when its task stops and when the harness exits; nothing lis
 """
 import argparse
 import datetime
-import json
 import logging
 import queue
 import random
@@ -57,7 +56,8 @@ TICK = 0.25
 
 def log(msg, **fields):
     extra = "".join(f" {k}={v}" for k, v in fields.items())
-    print(f"fargate: {msg}{extra}", file=sys.stderr, flush=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+    print(f"{stamp} fargate: {msg}{extra}", file=sys.stderr, flush=True)
 
 
 def now():

@@ -306,7 +306,7 @@ impl Drop for Fargate {
         let _ = self.child.kill();
         let _ = self.child.wait();
         cleanup(&self.id, &self.images);
-        if !std::thread::panicking() {
+        if !std::thread::panicking() && std::env::var_os("VANISH_KEEP_FARGATE_LOG").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         } else {
             eprintln!("local Fargate log kept in {}", self.dir.display());
