@@ -111,6 +111,7 @@ class LocalTask:
         self.followers = {}
         self.logbuf = {n: [] for n in self.order}
         self.loglock = threading.Lock()
+        self.streams = set()
         self.pause = self.cname("pause")
 
     def cname(self, container):
@@ -342,6 +343,7 @@ class LocalTask:
         threading.Thread(target=self.wait_exit, args=(name,), daemon=True).start()
         lc = self.cdefs[name].get("logConfiguration") or {}
         if lc.get("logDriver") == "awslogs":
+            self.log_stream(name)  # as Docker's awslogs driver: at container start
             t = threading.Thread(target=self.follow_logs, args=(name,), daemon=True)
             t.start()
             self.followers[name] = t
@@ -388,20 +390,27 @@ class LocalTask:
                 self.logbuf[name].append({"timestamp": ms, "message": msg})
         p.wait()
 
+    def log_stream(self, name):
+        """Creates (once) and returns the container's awslogs stream: PREFIX/NAME/TASK_ID."""
+        o = self.cdefs[name]["logConfiguration"]["options"]
+        group = o["awslogs-group"]
+        prefix = o.get("awslogs-stream-prefix")
+        stream = f"{prefix}/{name}/{self.id}" if prefix else self.cname(name)
+        logs = self.h.logs(o.get("awslogs-region", self.task.region_name))
+        if (group, stream) not in self.streams:
+            try:
+                logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
+            self.streams.add((group, stream))
+        return logs, group, stream
+
     def flush_logs(self):
         with self.loglock:
             batches = {n: b for n, b in self.logbuf.items() if b}
             self.logbuf = {n: [] for n in self.order}
         for name, events in batches.items():
-            o = self.cdefs[name]["logConfiguration"]["options"]
-            group = o["awslogs-group"]
-            prefix = o.get("awslogs-stream-prefix")
-            stream = f"{prefix}/{name}/{self.id}" if prefix else self.cname(name)
-            logs = self.h.logs(o.get("awslogs-region", self.task.region_name))
-            try:
-                logs.create_log_stream(logGroupName=group, logStreamName=stream)
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
+            logs, group, stream = self.log_stream(name)
             events.sort(key=lambda e: e["timestamp"])
             for i in range(0, len(events), 5000):
                 logs.put_log_events(logGroupName=group, logStreamName=stream,
