@@ -37,18 +37,19 @@ fn container_expires_at_the_deadline_runtask_set() {
     let url = result["urls"][0].as_str().expect("a URL").to_string();
     let arn = result["task_arn"].as_str().expect("task arn").to_string();
     assert!(url.starts_with("http://127."), "{url}");
-    assert_eq!(http_status(&url), Some(200), "{url} answers from the container");
+    assert_eq!(
+        http_status(&url),
+        Some(200),
+        "{url} answers from the container"
+    );
     assert!(
         epoch_now() < deadline as f64,
         "the app answered before its deadline"
     );
 
-    let stopped: Value = serde_json::from_str(&fargate.wait_status(
-        &arn,
-        "STOPPED",
-        Duration::from_secs(60),
-    ))
-    .expect("describe json");
+    let stopped: Value =
+        serde_json::from_str(&fargate.wait_status(&arn, "STOPPED", Duration::from_secs(60)))
+            .expect("describe json");
     let stopped_at = stopped["stoppedAt"].as_f64().expect("stoppedAt");
     let grace = 10.0;
     assert!(
@@ -62,7 +63,11 @@ fn container_expires_at_the_deadline_runtask_set() {
         "{stopped}"
     );
     assert_eq!(stopped["containers"][0]["exitCode"], 0, "{stopped}");
-    assert_eq!(http_status(&url), None, "nothing answers once the task is gone");
+    assert_eq!(
+        http_status(&url),
+        None,
+        "nothing answers once the task is gone"
+    );
     let ls = fargate.run_vanish(&["ls"]);
     assert_eq!((ls.code(), ls.stdout.as_str()), (0, ""), "{ls:?}");
 }

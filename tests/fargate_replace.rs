@@ -40,7 +40,9 @@ fn old_task_stops_only_after_the_new_one_answers() {
     let image = fargate.local_app_image("replace");
     let file = fargate.compose(
         "replace",
-        &format!("services:\n  web:\n    image: {image}\n    ports: [\"80:80\"]\n    mem_limit: 64m\n"),
+        &format!(
+            "services:\n  web:\n    image: {image}\n    ports: [\"80:80\"]\n    mem_limit: 64m\n"
+        ),
     );
     let file = file.to_str().expect("utf-8");
     let (old_arn, old_url) = up(&fargate, file);
@@ -51,12 +53,9 @@ fn old_task_stops_only_after_the_new_one_answers() {
     assert_ne!(old_url, new_url, "each task has its own address");
     let new_id = new_arn.rsplit('/').next().expect("task id");
 
-    let old: Value = serde_json::from_str(&fargate.wait_status(
-        &old_arn,
-        "STOPPED",
-        Duration::from_secs(60),
-    ))
-    .expect("json");
+    let old: Value =
+        serde_json::from_str(&fargate.wait_status(&old_arn, "STOPPED", Duration::from_secs(60)))
+            .expect("json");
     assert_eq!(old["stopCode"], "UserInitiated", "{old}");
     assert_eq!(
         old["stoppedReason"],
@@ -65,18 +64,25 @@ fn old_task_stops_only_after_the_new_one_answers() {
     );
     // vanish-init forwarded ECS's SIGTERM; httpd died of it: 128 + 15.
     assert_eq!(old["containers"][0]["exitCode"], 143, "{old}");
-    assert_eq!(http_status(&new_url), Some(200), "the new one keeps answering");
+    assert_eq!(
+        http_status(&new_url),
+        Some(200),
+        "the new one keeps answering"
+    );
     assert_eq!(http_status(&old_url), None, "the old one is gone");
 
-    let events: Value = serde_json::from_str(
-        &fargate.log_events("/vanish/rep", &format!("rep/web/{new_id}")),
-    )
-    .expect("json");
+    let events: Value =
+        serde_json::from_str(&fargate.log_events("/vanish/rep", &format!("rep/web/{new_id}")))
+            .expect("json");
     let answered_ms = events
         .as_array()
         .expect("array")
         .iter()
-        .find(|e| e["message"].as_str().is_some_and(|m| m.contains("response:200")))
+        .find(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("response:200"))
+        })
         .and_then(|e| e["timestamp"].as_i64())
         .unwrap_or_else(|| panic!("the new container logged no answer: {events}"));
     let stopping_ms = (old["stoppingAt"].as_f64().expect("stoppingAt") * 1000.0) as i64;

@@ -62,10 +62,7 @@ fn sweep_stops_an_expired_task_without_vanish_init() {
         std::thread::sleep(Duration::from_millis(500));
     };
     assert_eq!(alive, Some(200), "still answering 1 s past {expires}");
-    assert!(
-        sweep.stdout.starts_with("stopped noinit "),
-        "{sweep:?}"
-    );
+    assert!(sweep.stdout.starts_with("stopped noinit "), "{sweep:?}");
     let swept_at = epoch_now();
 
     let d: Value =

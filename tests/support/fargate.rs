@@ -127,6 +127,32 @@ impl Fargate {
         std::fs::read_to_string(self.dir.join("fargate.log")).unwrap_or_default()
     }
 
+    /// The image every task's network namespace runs in: FROM scratch, the
+    /// static `/vanish-init` and busybox under /bin, no entrypoint.
+    pub fn base_image(&self) -> &str {
+        &self.images[0]
+    }
+
+    /// Registers `containers` (a JSON array of container definitions) as the
+    /// family FAMILY and runs it once (awsvpc, public IP); returns the task ARN.
+    /// `overrides` is RunTask's `overrides` (JSON).
+    pub fn run_task(&self, family: &str, containers: &str, overrides: &str) -> String {
+        self.py(
+            r#"family, containers, overrides = args[0], json.loads(args[1]), json.loads(args[2])
+ecs.register_task_definition(family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                             cpu="256", memory="512", containerDefinitions=containers)
+vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                           {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
+t = ecs.run_task(cluster="default", taskDefinition=family, launchType="FARGATE", overrides=overrides,
+                 networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg],
+                                                               "assignPublicIp": "ENABLED"}})
+print(t["tasks"][0]["taskArn"], end="")"#,
+            &[family, containers, overrides],
+        )
+    }
+
     /// Builds `examples/local` (busybox httpd under vanish-init) as
     /// `<id>/<name>:latest`, removed on drop; returns the tag.
     pub fn local_app_image(&mut self, name: &str) -> String {
@@ -313,4 +339,3 @@ impl Drop for Fargate {
         }
     }
 }
-
