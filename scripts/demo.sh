@@ -91,16 +91,15 @@ start=$(date +%s)
 # 2. vanish up: the task definition from the compose file, RunTask, the URL.
 bold "vanish up -f examples/local/docker-compose.yml --name mr-42 --ttl $ttl"
 "$vanish" up -f examples/local/docker-compose.yml --name mr-42 --ttl "$ttl" --wait 60s \
-  --health-path / --output json >"$work/up.json"
-"$py" - "$work/up.json" >&2 <<'PY'
-import json, re, sys, urllib.request
-up = json.load(open(sys.argv[1]))
-print(f"{up['urls'][0]}  expires {up['expires_at']}  {up['task_arn']}")
-with urllib.request.urlopen(up["urls"][0], timeout=2) as r:
+  --health-path / | tee "$work/up.txt"
+read -r url _ < "$work/up.txt"
+task=$(awk '{print $NF; exit}' "$work/up.txt")
+"$py" - "$url" >&2 <<'PY'
+import re, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
     h1 = re.search(r"<h1>(.*?)</h1>", r.read().decode())
-    print(f"GET {up['urls'][0]} -> {r.status} {h1.group(1) if h1 else ''}")
+    print(f"GET {sys.argv[1]} -> {r.status} {h1.group(1) if h1 else ''}")
 PY
-task=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["task_arn"])' "$work/up.json")
 
 bold "vanish logs mr-42"
 "$vanish" logs mr-42
