@@ -27,6 +27,7 @@ bold() {
   if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf '\n\033[1m== %s\033[0m\n' "$*" >&2
   else printf '\n== %s\n' "$*" >&2; fi
 }
+# shellcheck source=scripts/setup.sh
 source scripts/setup.sh
 scripts/docker.sh start
 bold "building vanish, a static vanish-init and the example's image (FROM scratch, no registry)"
@@ -37,15 +38,12 @@ vanish=$PWD/target/debug/vanish
 py=$PWD/.venv/bin/python
 # The static supervisor, as the tests build it (tests/support/images.rs).
 init=""
-for attempt in "+1.95.0 x86_64-unknown-linux-musl" " x86_64-unknown-linux-musl" " x86_64-unknown-linux-gnu"; do
-  read -r toolchain triple <<<"$attempt"
-  [ "$triple" = "" ] && { triple=$toolchain; toolchain=""; }
-  flags=""
-  [ "$triple" = x86_64-unknown-linux-gnu ] && flags="-C target-feature=+crt-static"
-  if RUSTFLAGS="$flags" cargo $toolchain build -q --release -p vanish-init --target "$triple" 2>/dev/null; then
-    init=$PWD/target/$triple/release/vanish-init; break
-  fi
-done
+try_init() { # TRIPLE RUSTFLAGS [+TOOLCHAIN]
+  RUSTFLAGS="$2" cargo ${3:+"$3"} build -q --release -p vanish-init --target "$1" 2>/dev/null \
+    && init=$PWD/target/$1/release/vanish-init
+}
+try_init x86_64-unknown-linux-musl "" +1.95.0 || try_init x86_64-unknown-linux-musl "" \
+  || try_init x86_64-unknown-linux-gnu "-C target-feature=+crt-static" || true
 [ -n "$init" ] || { echo "cannot build a static vanish-init (rustup target add x86_64-unknown-linux-musl)" >&2; exit 1; }
 
 work=$(mktemp -d)
