@@ -1,7 +1,8 @@
 //! Replacing a review app on the local Fargate: the old task is stopped only
 //! after the new one answers. The evidence is outside vanish: the new
 //! container's own access-log line (CloudWatch Logs) is older than the old
-//! task's stoppingAt, and the old container really got SIGTERM.
+//! task's stoppingAt, and the old container really got SIGTERM. `vanish down`
+//! stops the new one the same way.
 
 use std::time::Duration;
 
@@ -90,4 +91,17 @@ fn old_task_stops_only_after_the_new_one_answers() {
         answered_ms <= stopping_ms,
         "the new task answered at {answered_ms} ms, the old one was told to stop at {stopping_ms} ms"
     );
+
+    // `vanish down` is StopTask too: the new task's container gets SIGTERM.
+    let down = fargate.run_vanish(&["down", "rep", "--wait", "--timeout", "60s"]);
+    assert_eq!(
+        (down.code(), down.stdout.as_str()),
+        (0, format!("stopped rep  {new_arn}\n").as_str()),
+        "{down:?}"
+    );
+    let gone: Value = serde_json::from_str(&fargate.describe(&new_arn)).expect("json");
+    assert_eq!(gone["lastStatus"], "STOPPED", "down --wait waited: {gone}");
+    assert_eq!(gone["stoppedReason"], "stopped by vanish down", "{gone}");
+    assert_eq!(gone["containers"][0]["exitCode"], 143, "{gone}");
+    assert_eq!(http_status(&new_url), None);
 }
