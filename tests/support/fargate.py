@@ -7,7 +7,8 @@ task's lastStatus, stop code and reason, each container's exit code, the ENI's p
 
 Usage: python fargate.py --pause-image TAG [--host 127.0.0.1] [--port 0] [--id ID]
   Prints `ready http://HOST:PORT` on stdout once the API answers; logs to stderr.
-  SIGTERM/SIGINT: removes every container it started (label vanish.fargate=ID), then exits.
+  SIGTERM/SIGINT, or its parent exiting: removes every container it started (label
+  vanish.fargate=ID), then exits.
 
 What it models (Fargate's documented behaviour, see docs/local-fargate.md):
 - RunTask (launch type FARGATE or a FARGATE/FARGATE_SPOT capacity provider): the task is
@@ -24,8 +25,13 @@ What it models (Fargate's documented behaviour, see docs/local-fargate.md):
 
 Invariants: no image is ever pulled (`--pull never`); every container carries the harness's
 label and is removed when its task stops and when the harness exits; nothing listens beyond
-127.0.0.0/8; every docker command has a deadline.
+127.0.0.0/8; every docker command has a deadline, except the followers (`docker wait`,
+`docker logs -f`), which end with their container.
 """
+import os
+
+PARENT = os.getppid()  # before the slow imports: the process that must outlive us
+
 import argparse
 import datetime
 import logging
@@ -584,10 +590,13 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: done.set())
     print(f"ready {harness.endpoint}", flush=True)
     log("ready", endpoint=harness.endpoint, id=args.id)
-    while not done.wait(1):
-        pass
+    while not done.wait(0.5):
+        if os.getppid() != PARENT:  # the test or demo died without stopping us
+            log("parent gone; cleaning up")
+            break
     harness.cleanup()
-    server.stop()
+    sys.stderr.flush()
+    os._exit(0)  # the server's and the tasks' threads end with the process
 
 
 if __name__ == "__main__":
