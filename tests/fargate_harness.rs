@@ -148,6 +148,14 @@ fn failed_success_dependency_stops_the_task_before_it_runs() {
         "web never ran: {task}"
     );
     assert!(task.get("startedAt").is_none(), "never RUNNING: {task}");
+    // StopTask on a stopped task changes nothing.
+    fargate.py(
+        r#"ecs.stop_task(cluster="default", task=args[0], reason="again")"#,
+        &[&arn],
+    );
+    let again: Value = serde_json::from_str(&fargate.describe(&arn)).expect("json");
+    assert_eq!(again["stoppedReason"], task["stoppedReason"], "{again}");
+    assert_eq!(again["stopCode"], "TaskFailedToStart", "{again}");
 }
 
 #[test]

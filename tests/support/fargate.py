@@ -444,7 +444,7 @@ class LocalTask:
             self.task.stopped_reason = reason
         self.task.stop_code = stop_code
         self.task.stopping_at = getattr(self.task, "stopping_at", None) or now()
-        self.set_status("STOPPING" if self.started else "STOPPED")
+        self.set_status("STOPPING")
         running = [n for n in self.order if n in self.started and n not in self.exited]
         while running:
             wave = [n for n in running if not any(
@@ -480,14 +480,12 @@ class LocalTask:
         self.set_status("STOPPED")
         log("task stopped", task=self.id, stop_code=stop_code, reason=repr(self.task.stopped_reason),
             exit_codes={n: self.exited.get(n) for n in self.order})
-        self.h.forget(self)
 
 
 class Harness:
     def __init__(self, ident, pause_image):
         self.id = ident
         self.pause_image = pause_image
-        self.tasks = {}
         self.lock = threading.Lock()
         self.clients = {}
         self.endpoint = None
@@ -513,10 +511,6 @@ class Harness:
                 continue
         raise RuntimeError("no free 127.x address for the task's ports")
 
-    def forget(self, lt):
-        with self.lock:
-            self.tasks.pop(lt.task.task_arn, None)
-
     def install(self):
         """Wraps moto's RunTask and StopTask; tasks keep the status the harness gives them."""
         harness = self
@@ -531,20 +525,18 @@ class Harness:
                     t.status = "PROVISIONING"
                     t.created_at = now()
                     t.stop_code = None
-                    lt = LocalTask(harness, self, t)
-                    with harness.lock:
-                        harness.tasks[t.task_arn] = lt
+                    lt = t._local = LocalTask(harness, self, t)
                     threading.Thread(target=lt.run, daemon=True).start()
             return tasks
 
         def stop_task(self, cluster_str, task_str, reason):
-            with harness.lock:
-                lt = next((x for arn, x in harness.tasks.items()
-                           if arn.rsplit("/", 1)[1] == task_str.rsplit("/", 1)[1]), None)
-            if lt is None:
-                return orig_stop(self, cluster_str, task_str, reason)
-            lt.request_stop(reason)
-            return lt.task
+            cluster = self._get_cluster(cluster_str)
+            task_id = task_str.rsplit("/", 1)[-1]
+            for arn, t in self.tasks.get(cluster.name, {}).items():
+                if arn.rsplit("/", 1)[-1] == task_id and getattr(t, "_local", None):
+                    t._local.request_stop(reason)  # a no-op once the task is stopping
+                    return t
+            return orig_stop(self, cluster_str, task_str, reason)
 
         backend_cls.run_task = run_task
         backend_cls.stop_task = stop_task

@@ -17,6 +17,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -82,8 +83,10 @@ impl Fargate {
     /// Builds the pause image and starts the harness; panics (with its log)
     /// if it does not answer within 60 s.
     pub fn start() -> Fargate {
-        let pid = std::process::id();
-        let id = format!("vanish-fargate-{pid}");
+        // Unique per instance: `cargo test` runs a file's tests as threads of one process.
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let id = format!("vanish-fargate-{}-{n}", std::process::id());
         let pause = init_busybox_image(&format!("{id}/base:local"));
         let dir = crate::init::temp_dir("fargate");
         std::fs::write(dir.join("config"), "").expect("config");
@@ -245,11 +248,19 @@ args = sys.argv[2:]
 
     /// DescribeTasks of one task, as JSON; timestamps are Unix seconds.
     pub fn describe(&self, task_arn: &str) -> String {
-        self.py(
+        self.status_and_task(task_arn).1
+    }
+
+    /// The task's lastStatus, and DescribeTasks of it as JSON.
+    fn status_and_task(&self, task_arn: &str) -> (String, String) {
+        let out = self.py(
             r#"t = ecs.describe_tasks(cluster="default", tasks=[args[0]])["tasks"][0]
+print(t["lastStatus"])
 print(json.dumps(t, default=lambda d: d.timestamp()))"#,
             &[task_arn],
-        )
+        );
+        let (status, task) = out.split_once('\n').unwrap_or((&out, ""));
+        (status.to_string(), task.to_string())
     }
 
     /// The CloudWatch Logs events of one stream, as a JSON array.
@@ -265,8 +276,8 @@ print(json.dumps(t, default=lambda d: d.timestamp()))"#,
     pub fn wait_status(&self, task_arn: &str, status: &str, deadline: Duration) -> String {
         let start = Instant::now();
         loop {
-            let d = self.describe(task_arn);
-            if d.contains(&format!("\"lastStatus\": \"{status}\"")) {
+            let (now, d) = self.status_and_task(task_arn);
+            if now == status {
                 return d;
             }
             assert!(
