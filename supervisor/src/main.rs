@@ -1,12 +1,13 @@
 //! vanish-init: a tiny PID 1 for review-app containers. Runs COMMAND, reaps
 //! every zombie, forwards signals, and expires after a TTL or at a deadline.
 //!
-//! Layout: pure logic (`machine`, `options`, `status`) with table-driven
-//! tests; thin effects around it (`signals`, `child`, `reaper`); `run` glues
-//! them. No async runtime, no clap, no tracing: every byte ships in every
+//! Layout: pure logic (`machine`, `options`, `status`, `idle::count`) with
+//! table-driven tests; thin effects around it (`signals`, `child`,
+//! `reaper`, `idle::connections`); `run` glues them. No async runtime, no clap, no tracing: every byte ships in every
 //! review-app image (what each would cost: bench/RESULTS-pid1.md).
 
 mod child;
+mod idle;
 mod log;
 mod machine;
 mod options;

@@ -10,6 +10,14 @@
 //!   whole namespace"). Otherwise it must not touch anything outside our
 //!   tree: it signals our descendants, found through /proc (without /proc,
 //!   e.g. in a bare chroot, it falls back to the child's process group).
+//! - `kill_everyone` converges: as PID 1 one `kill(-1, SIGKILL)` reaches
+//!   every process atomically (the kernel signals under the task-list lock
+//!   that fork takes, and a fork with SIGKILL pending fails). As a
+//!   subreaper, a process forked between a /proc scan and the kill of its
+//!   parent escapes that scan; so it scans again, until a scan finds no live
+//!   descendant it has not already killed. Every killed process can no
+//!   longer fork, so each round only finds what forked during the previous
+//!   one, and the sweep ends with nothing left to fork.
 
 use std::io;
 
@@ -64,33 +72,79 @@ pub fn signal_everyone(sig: i32, pid1: bool, group: i32) -> usize {
     }
 }
 
+/// SIGKILL for everything under us, repeated until nothing new is found
+/// (see the module's invariants). Returns (processes killed, scans made).
+pub fn kill_everyone(pid1: bool, group: i32) -> (usize, usize) {
+    if pid1 {
+        return (usize::from(signals::send(-1, libc::SIGKILL)), 1);
+    }
+    let me = std::process::id() as i32;
+    let mut killed: Vec<i32> = Vec::new();
+    // A bound for a process that somehow survives SIGKILL in the kernel:
+    // the machine's REKILL timer takes over from there.
+    for scan in 1..=64 {
+        let Some(live) = live_descendants(me) else {
+            return (
+                killed.len() + usize::from(signals::send(-group, libc::SIGKILL)),
+                scan,
+            );
+        };
+        let before = killed.len();
+        for pid in live {
+            if !killed.contains(&pid) && signals::send(pid, libc::SIGKILL) {
+                killed.push(pid);
+            }
+        }
+        if killed.len() == before {
+            return (killed.len(), scan);
+        }
+    }
+    (killed.len(), 64)
+}
+
 /// Every process whose parent chain leads to `root`, from one /proc scan;
 /// `None` if /proc cannot be read.
 fn descendants(root: i32) -> Option<Vec<i32>> {
+    Some(tree(root, &proc_table(root)?).into_iter().map(|(p, _)| p).collect())
+}
+
+/// Like `descendants`, without zombies (and the dead): what can still run
+/// or fork.
+fn live_descendants(root: i32) -> Option<Vec<i32>> {
+    let all = tree(root, &proc_table(root)?);
+    Some(all.into_iter().filter(|(_, st)| !matches!(st, 'Z' | 'X' | 'x')).map(|(p, _)| p).collect())
+}
+
+/// (pid, ppid, state) of every process in /proc; `None` if /proc is not
+/// ours.
+fn proc_table(root: i32) -> Option<Vec<(i32, i32, char)>> {
     let dir = std::fs::read_dir("/proc").ok()?;
-    let table: Vec<(i32, i32)> = dir
+    let table: Vec<(i32, i32, char)> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            Some((pid, parse_ppid(&stat)?))
+            let (state, ppid) = parse_stat(&stat)?;
+            Some((pid, ppid, state))
         })
         .collect();
     // An empty or foreign /proc (not mounted, other namespace) lacks us.
     let mounted = std::fs::metadata(format!("/proc/{root}")).is_ok();
-    mounted.then(|| tree(root, &table))
+    mounted.then_some(table)
 }
 
-/// Pure part of `descendants`: `table` holds (pid, ppid) pairs.
-fn tree(root: i32, table: &[(i32, i32)]) -> Vec<i32> {
-    let mut found = vec![root];
+/// Pure part of `descendants`: `table` holds (pid, ppid, state); returns
+/// (pid, state) of every descendant of `root`. Zombies are walked through:
+/// their children are reparented, but may still show them as parent.
+fn tree(root: i32, table: &[(i32, i32, char)]) -> Vec<(i32, char)> {
+    let mut found = vec![(root, 'R')];
     let mut i = 0;
     while i < found.len() {
-        let parent = found[i];
+        let parent = found[i].0;
         found.extend(
             table
                 .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
+                .filter(|(p, pp, _)| *pp == parent && *p != root)
+                .map(|(p, _, st)| (*p, *st)),
         );
         i += 1;
     }
@@ -98,11 +152,13 @@ fn tree(root: i32, table: &[(i32, i32)]) -> Vec<i32> {
     found
 }
 
-/// The ppid from a `/proc/<pid>/stat` line: `pid (comm) state ppid ...`;
-/// comm may hold spaces and parentheses, so split after the last `)`.
-fn parse_ppid(stat: &str) -> Option<i32> {
+/// (state, ppid) from a `/proc/<pid>/stat` line: `pid (comm) state ppid
+/// ...`; comm may hold spaces and parentheses, so split after the last `)`.
+fn parse_stat(stat: &str) -> Option<(char, i32)> {
     let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_ascii_whitespace().nth(1)?.parse().ok()
+    let mut f = rest.split_ascii_whitespace();
+    let state = f.next()?.chars().next()?;
+    Some((state, f.next()?.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -110,27 +166,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ppid_from_stat() {
+    fn state_and_ppid_from_stat() {
         let rows = [
-            ("12 (sleep) S 7 12 7 0 -1", Some(7)),
-            ("13 (a b) c)) R 1 13 1", Some(1)),
-            ("14 ((sh)) Z 12 14", Some(12)),
+            ("12 (sleep) S 7 12 7 0 -1", Some(('S', 7))),
+            ("13 (a b) c)) R 1 13 1", Some(('R', 1))),
+            ("14 ((sh)) Z 12 14", Some(('Z', 12))),
             ("garbage", None),
             ("15 (x) S", None),
+            ("", None),
         ];
         for (s, want) in rows {
-            assert_eq!(parse_ppid(s), want, "{s}");
+            assert_eq!(parse_stat(s), want, "{s}");
         }
     }
 
     #[test]
     fn tree_walk() {
-        // 10 → 11 → 12 → 13, 10 → 14; 20 → 21 is someone else's.
-        let table = [(11, 10), (12, 11), (13, 12), (14, 10), (21, 20), (10, 1)];
+        // 10 → 11 → 12 (zombie) → 13, 10 → 14; 20 → 21 is someone else's.
+        let table = [
+            (11, 10, 'S'),
+            (12, 11, 'Z'),
+            (13, 12, 'R'),
+            (14, 10, 'S'),
+            (21, 20, 'S'),
+            (10, 1, 'S'),
+        ];
         let mut got = tree(10, &table);
         got.sort();
-        assert_eq!(got, [11, 12, 13, 14]);
-        assert_eq!(tree(13, &table), Vec::<i32>::new());
-        assert_eq!(tree(99, &table), Vec::<i32>::new());
+        assert_eq!(got, [(11, 'S'), (12, 'Z'), (13, 'R'), (14, 'S')]);
+        assert_eq!(tree(13, &table), Vec::<(i32, char)>::new());
+        assert_eq!(tree(99, &table), Vec::<(i32, char)>::new());
+        // A cycle through the root (pid reuse) cannot loop forever.
+        assert_eq!(tree(10, &[(10, 11, 'S'), (11, 10, 'S')]), [(11, 'S')]);
     }
 }

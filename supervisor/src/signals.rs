@@ -1,12 +1,17 @@
-//! Signal plumbing: block (nearly) everything, then take signals one at a
-//! time with `sigtimedwait`, with a timeout only when something is due.
+//! Signal plumbing: block everything, then take signals one at a time with
+//! `sigtimedwait`, with a timeout only when something is due.
 //!
 //! Invariants:
 //! - `block_all` runs before the child is spawned, so no signal is lost in
 //!   the gap (as PID 1 an unhandled, unblocked signal is dropped by the
 //!   kernel; a blocked one is always queued).
-//! - Only synchronous fault signals stay unblocked (blocking them would turn
-//!   a crash of ours into a hang).
+//! - Every signal is blocked, the fault ones (SEGV, BUS, FPE, ILL, TRAP,
+//!   SYS, ABRT) included, so that one sent with kill() is queued and
+//!   forwarded like any other (dumb-init does the same). This cannot hide a
+//!   crash of ours: a fault the CPU raises is forced through by the kernel,
+//!   which unblocks it and resets it to the default action when it is
+//!   blocked; abort() unblocks SIGABRT itself. Only KILL and STOP cannot be
+//!   blocked; CHLD is taken for reaping, never forwarded.
 //! - `wait(.., None)` sleeps in the kernel until a signal arrives: no
 //!   polling, no periodic tick, zero wake-ups while idle.
 //! - Nothing here changes dispositions, so nothing leaks into the child;
@@ -18,26 +23,17 @@ use std::time::Duration;
 use nix::libc;
 
 pub const SIGCHLD: i32 = libc::SIGCHLD;
+pub const SIGTERM: i32 = libc::SIGTERM;
+/// The highest signal number on Linux (x86_64 and aarch64).
+pub const MAX: i32 = 64;
 
-/// Blocks every signal except the synchronous fault ones and returns the
-/// set to wait on.
+/// Blocks every signal and returns the set to wait on.
 pub fn block_all() -> io::Result<libc::sigset_t> {
     // SAFETY: sigset_t is plain data, initialised by sigfillset before use;
     // sigprocmask only reads `set`.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut set);
-        for sig in [
-            libc::SIGSEGV,
-            libc::SIGBUS,
-            libc::SIGFPE,
-            libc::SIGILL,
-            libc::SIGTRAP,
-            libc::SIGSYS,
-            libc::SIGABRT,
-        ] {
-            libc::sigdelset(&mut set, sig);
-        }
         if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
             return Err(io::Error::last_os_error());
         }
@@ -83,42 +79,88 @@ pub fn send(pid: i32, sig: i32) -> bool {
     unsafe { libc::kill(pid, sig) == 0 }
 }
 
+/// Whether a signal from outside is passed on: all but KILL and STOP (which
+/// never reach us) and CHLD (ours, for reaping).
+pub fn forwardable(sig: i32) -> bool {
+    (1..=MAX).contains(&sig) && ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&sig)
+}
+
+/// A signal from text: `QUIT`, `SIGQUIT`, `sigquit`, `RTMIN+2`,
+/// `SIGRTMAX-1`, or a number 0 to 64 (0: "no signal", for rewrites).
+pub fn parse(s: &str) -> Option<i32> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse().ok().filter(|n| (0..=MAX).contains(n));
+    }
+    let upper = s.to_ascii_uppercase();
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    let (rtmin, rtmax) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let rt = |base: i32, rest: &str, sign: i32| -> Option<i32> {
+        let n: i32 = if rest.is_empty() {
+            0
+        } else {
+            let digits = rest.strip_prefix(if sign > 0 { '+' } else { '-' })?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            digits.parse().ok()?
+        };
+        Some(base + sign * n).filter(|s| (rtmin..=rtmax).contains(s))
+    };
+    if let Some(rest) = bare.strip_prefix("RTMIN") {
+        return rt(rtmin, rest, 1);
+    }
+    if let Some(rest) = bare.strip_prefix("RTMAX") {
+        return rt(rtmax, rest, -1);
+    }
+    let alias = match bare {
+        "IOT" => Some(libc::SIGABRT),
+        "POLL" => Some(libc::SIGIO),
+        _ => None,
+    };
+    alias.or_else(|| {
+        (1..=31)
+            .find(|&n| NAMES[n as usize].strip_prefix("SIG") == Some(bare))
+            .filter(|_| !bare.is_empty())
+    })
+}
+
+const NAMES: [&str; 32] = [
+    "0",
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+];
+
 /// `SIGTERM`, `SIGRTMIN+2`, or the number for anything unknown.
 pub fn name(sig: i32) -> String {
-    const NAMES: [&str; 32] = [
-        "0",
-        "SIGHUP",
-        "SIGINT",
-        "SIGQUIT",
-        "SIGILL",
-        "SIGTRAP",
-        "SIGABRT",
-        "SIGBUS",
-        "SIGFPE",
-        "SIGKILL",
-        "SIGUSR1",
-        "SIGSEGV",
-        "SIGUSR2",
-        "SIGPIPE",
-        "SIGALRM",
-        "SIGTERM",
-        "SIGSTKFLT",
-        "SIGCHLD",
-        "SIGCONT",
-        "SIGSTOP",
-        "SIGTSTP",
-        "SIGTTIN",
-        "SIGTTOU",
-        "SIGURG",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGVTALRM",
-        "SIGPROF",
-        "SIGWINCH",
-        "SIGIO",
-        "SIGPWR",
-        "SIGSYS",
-    ];
     let rtmin = libc::SIGRTMIN();
     match sig {
         1..=31 => NAMES[sig as usize].to_owned(),
@@ -147,5 +189,52 @@ mod tests {
         for (sig, want) in rows {
             assert_eq!(name(sig), want, "{sig}");
         }
+    }
+
+    #[test]
+    fn parse_names_and_numbers() {
+        let rtmin = libc::SIGRTMIN();
+        let rtmax = libc::SIGRTMAX();
+        let rows: &[(&str, Option<i32>)] = &[
+            ("QUIT", Some(3)),
+            ("SIGQUIT", Some(3)),
+            ("sigquit", Some(3)),
+            ("quit", Some(3)),
+            ("WINCH", Some(28)),
+            ("TERM", Some(15)),
+            ("SYS", Some(31)),
+            ("IOT", Some(6)),
+            ("15", Some(15)),
+            ("0", Some(0)),
+            ("64", Some(64)),
+            ("65", None),
+            ("-1", None),
+            ("RTMIN", Some(rtmin)),
+            ("SIGRTMIN+2", Some(rtmin + 2)),
+            ("RTMAX-1", Some(rtmax - 1)),
+            ("RTMAX", Some(rtmax)),
+            ("RTMIN+99", None),
+            ("RTMIN+", None),
+            ("RTMIN-1", None),
+            ("SIG", None),
+            ("", None),
+            ("QUITE", None),
+            ("0x3", None),
+            ("99999999999999999999", None),
+        ];
+        for (s, want) in rows {
+            assert_eq!(parse(s), *want, "{s:?}");
+        }
+        for n in 1..=31 {
+            assert_eq!(parse(&name(n)), Some(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn forwardable_is_all_but_kill_stop_chld() {
+        let not: Vec<i32> = (0..=70).filter(|&s| !forwardable(s)).collect();
+        let mut want = vec![0, 9, 17, 19];
+        want.extend(65..=70);
+        assert_eq!(not, want);
     }
 }
