@@ -149,7 +149,10 @@ mod tests {
             (v6(one), Some(true)),
             (v6(mapped), Some(true)),
             (v6(mapped_out), Some(false)),
-            (v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), Some(false)),
+            (
+                v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+                Some(false),
+            ),
             ("0100007".to_owned(), None),
             ("ZZZZZZZZ".to_owned(), None),
             ("é1234567".to_owned(), None),

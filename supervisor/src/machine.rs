@@ -359,11 +359,7 @@ impl Machine {
                     // Look again after `every`, or exactly when the quiet
                     // time would be up, whichever comes first.
                     let next = now.saturating_add(idle.every);
-                    self.next_idle_check = Some(if n == 0 {
-                        next.min(quiet_until)
-                    } else {
-                        next
-                    });
+                    self.next_idle_check = Some(if n == 0 { next.min(quiet_until) } else { next });
                 }
             }
             (Event::Connections(_), _) => {}
@@ -463,7 +459,10 @@ mod tests {
     };
     const fn fwd(sig: i32) -> [Action; 2] {
         [
-            Action::Note(N::Forwarded { got: sig, sent: sig }),
+            Action::Note(N::Forwarded {
+                got: sig,
+                sent: sig,
+            }),
             Send {
                 sig,
                 to: To::Target,
@@ -552,7 +551,10 @@ mod tests {
                         Signal(sig),
                         s(1),
                         &[
-                            Action::Note(N::Stopping { got: sig, sent: sig }),
+                            Action::Note(N::Stopping {
+                                got: sig,
+                                sent: sig,
+                            }),
                             Send {
                                 sig,
                                 to: To::Target,
@@ -585,7 +587,10 @@ mod tests {
                     Signal(SIGTERM),
                     s(1),
                     &[
-                        Action::Note(N::Stopping { got: SIGTERM, sent: SIGTERM }),
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: SIGTERM,
+                        }),
                         Send {
                             sig: SIGTERM,
                             to: To::Target,
@@ -622,7 +627,10 @@ mod tests {
                         Signal(SIGINT),
                         s(1),
                         &[
-                            Action::Note(N::Stopping { got: SIGINT, sent: SIGINT }),
+                            Action::Note(N::Stopping {
+                                got: SIGINT,
+                                sent: SIGINT,
+                            }),
                             Send {
                                 sig: SIGINT,
                                 to: To::Target,
@@ -656,7 +664,10 @@ mod tests {
                     Signal(SIGTERM),
                     s(1),
                     &[
-                        Action::Note(N::Stopping { got: SIGTERM, sent: SIGTERM }),
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: SIGTERM,
+                        }),
                         Send {
                             sig: SIGTERM,
                             to: To::Target,
@@ -701,7 +712,12 @@ mod tests {
                     Phase::Running,
                 ),
                 (Tick, s(3301), &[], Phase::Running),
-                (Tick, s(3600), &[Action::Note(N::Expired(Expiry::Time)), TERM_ALL], drain),
+                (
+                    Tick,
+                    s(3600),
+                    &[Action::Note(N::Expired(Expiry::Time)), TERM_ALL],
+                    drain,
+                ),
                 (Tick, s(3605), &[], drain),
                 (
                     Tick,

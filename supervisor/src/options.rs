@@ -344,7 +344,14 @@ fn duration(name: String, value: String) -> Result<Duration, Error> {
 fn stop_signal(name: String, value: String) -> Result<i32, Error> {
     signals::parse(value.trim())
         .filter(|&s| s > 0)
-        .ok_or_else(|| invalid(name, value, "signal", "a name like QUIT or SIGQUIT, or 1 to 64"))
+        .ok_or_else(|| {
+            invalid(
+                name,
+                value,
+                "signal",
+                "a name like QUIT or SIGQUIT, or 1 to 64",
+            )
+        })
 }
 
 /// FROM:TO, FROM any signal we forward (not KILL, STOP or CHLD), TO a
@@ -437,7 +444,9 @@ fn rfc3339(name: String, value: String) -> Result<SystemTime, Error> {
 
 /// Instants RFC 3339 can write back (the start line prints the deadline).
 fn in_range(at: SystemTime, name: String, value: String) -> Result<SystemTime, Error> {
-    let secs = at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs());
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs());
     match secs {
         Ok(s) if s <= MAX_INSTANT_SECS => Ok(at),
         _ => Err(invalid(

@@ -105,14 +105,24 @@ pub fn kill_everyone(pid1: bool, group: i32) -> (usize, usize) {
 /// Every process whose parent chain leads to `root`, from one /proc scan;
 /// `None` if /proc cannot be read.
 fn descendants(root: i32) -> Option<Vec<i32>> {
-    Some(tree(root, &proc_table(root)?).into_iter().map(|(p, _)| p).collect())
+    Some(
+        tree(root, &proc_table(root)?)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect(),
+    )
 }
 
 /// Like `descendants`, without zombies (and the dead): what can still run
 /// or fork.
 fn live_descendants(root: i32) -> Option<Vec<i32>> {
     let all = tree(root, &proc_table(root)?);
-    Some(all.into_iter().filter(|(_, st)| !matches!(st, 'Z' | 'X' | 'x')).map(|(p, _)| p).collect())
+    Some(
+        all.into_iter()
+            .filter(|(_, st)| !matches!(st, 'Z' | 'X' | 'x'))
+            .map(|(p, _)| p)
+            .collect(),
+    )
 }
 
 /// (pid, ppid, state) of every process in /proc; `None` if /proc is not

@@ -62,13 +62,15 @@ fn supervise(opts: &Options) -> u8 {
     }
     // Idle expiry needs the connection table; without it (no /proc) an app
     // in use would look idle, so the setting is dropped, loudly.
-    let idle = opts.idle.filter(|_| match idle::connections(&opts.idle_ports) {
-        Ok(_) => true,
-        Err(e) => {
-            warn!("cannot read /proc/net/tcp ({e}); --idle is off");
-            false
-        }
-    });
+    let idle = opts
+        .idle
+        .filter(|_| match idle::connections(&opts.idle_ports) {
+            Ok(_) => true,
+            Err(e) => {
+                warn!("cannot read /proc/net/tcp ({e}); --idle is off");
+                false
+            }
+        });
     let child = match child::spawn(&opts.command) {
         Ok(pid) => pid,
         Err(e) => {
@@ -188,8 +190,7 @@ fn supervise(opts: &Options) -> u8 {
 
 fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
     // The hot path (a forwarded signal) formats nothing unless asked to.
-    if matches!(note, Note::Forwarded { .. } | Note::Dropped(_))
-        && !log::enabled(log::Level::Debug)
+    if matches!(note, Note::Forwarded { .. } | Note::Dropped(_)) && !log::enabled(log::Level::Debug)
     {
         return;
     }
@@ -259,7 +260,8 @@ fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) ->
     s + &format!(
         "expires_in={} expires_at={}",
         human(after),
-        wall.checked_add(after).map_or_else(|| "?".to_owned(), rfc3339)
+        wall.checked_add(after)
+            .map_or_else(|| "?".to_owned(), rfc3339)
     )
 }
 
@@ -267,7 +269,11 @@ fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) ->
 fn describe_extras(opts: &Options, idle: Option<Duration>) -> String {
     let mut s = String::new();
     if let Some(d) = idle {
-        s += &format!(" idle={} idle_check_every={}", human(d), human(Idle::new(d).every));
+        s += &format!(
+            " idle={} idle_check_every={}",
+            human(d),
+            human(Idle::new(d).every)
+        );
         if !opts.idle_ports.is_empty() {
             let ports: Vec<String> = opts.idle_ports.iter().map(u16::to_string).collect();
             s += &format!(" idle_ports={}", ports.join(","));
