@@ -817,4 +817,259 @@ mod tests {
             assert_eq!(m.step(ev, s(5000)), [], "{ev:?}");
         }
     }
+    #[test]
+    fn stop_signal_and_rewrites_shape_what_is_forwarded() {
+        let cfg = Config {
+            stop_signal: 3,
+            rewrite: rewrites(3, &[(10, 1), (12, 0), (10, 28)]),
+            ..NO_TTL
+        };
+        let drain = Phase::Draining { kill_at: s(11) };
+        script(
+            cfg,
+            &[
+                // USR1 → HUP, then → WINCH: the later pair wins.
+                (
+                    Signal(10),
+                    s(1),
+                    &[
+                        Action::Note(N::Forwarded { got: 10, sent: 28 }),
+                        Send {
+                            sig: 28,
+                            to: To::Target,
+                        },
+                    ],
+                    Phase::Running,
+                ),
+                (
+                    Signal(12),
+                    s(1),
+                    &[Action::Note(N::Dropped(12))],
+                    Phase::Running,
+                ),
+                (Signal(1), s(1), &fwd(1), Phase::Running),
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: 3,
+                        }),
+                        Send {
+                            sig: 3,
+                            to: To::Target,
+                        },
+                    ],
+                    drain,
+                ),
+                (Signal(12), s(2), &[Action::Note(N::Dropped(12))], drain),
+            ],
+        );
+        // An explicit TERM rewrite beats the stop signal; expiry still
+        // sends the stop signal.
+        let cfg = Config {
+            stop_signal: 3,
+            rewrite: rewrites(3, &[(SIGTERM, 12)]),
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(
+            m.step(Signal(SIGTERM), s(1)),
+            [
+                Action::Note(N::Stopping {
+                    got: SIGTERM,
+                    sent: 12
+                }),
+                Send {
+                    sig: 12,
+                    to: To::Target
+                }
+            ]
+        );
+        let mut m = Machine::new(cfg);
+        assert_eq!(
+            m.step(Tick, s(3600)),
+            [
+                Action::Note(N::Expired(Expiry::Time)),
+                Send {
+                    sig: 3,
+                    to: To::Everyone
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn dropped_term_starts_nothing() {
+        let cfg = Config {
+            rewrite: rewrites(SIGTERM, &[(SIGTERM, 0), (SIGINT, 0)]),
+            ..NO_TTL
+        };
+        script(
+            cfg,
+            &[
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[Action::Note(N::Dropped(SIGTERM))],
+                    Phase::Running,
+                ),
+                (
+                    Signal(SIGINT),
+                    s(1),
+                    &[Action::Note(N::Dropped(SIGINT))],
+                    Phase::Running,
+                ),
+            ],
+        );
+        assert_eq!(Machine::new(cfg).next_wakeup(), None);
+    }
+
+    #[test]
+    fn success_codes_map_the_childs_code_to_0_but_not_the_ttl_code() {
+        let cfg = Config {
+            success: success_set(&[143, 3, 255, 0]),
+            ..CFG
+        };
+        for (code, want) in [
+            (143, 0),
+            (3, 0),
+            (255, 0),
+            (4, 4),
+            (137, 137),
+            (0, 0),
+            (64, 64),
+        ] {
+            let mut m = Machine::new(cfg);
+            let out = m.step(reaped(Some(code), true), s(1));
+            assert_eq!(out.last(), Some(&Exit(want)), "{code}");
+        }
+        let mut m = Machine::new(Config {
+            success: success_set(&[3]),
+            ..CFG
+        });
+        m.step(Tick, s(3600));
+        assert_eq!(
+            m.step(reaped(Some(143), true), s(3601)).last(),
+            Some(&Exit(3))
+        );
+    }
+
+    #[test]
+    fn idle_expires_after_the_last_connection_on_the_ttl_path() {
+        let idle = Idle::new(s(20));
+        assert_eq!(idle.every, s(2));
+        assert_eq!(Idle::new(s(1)).every, ms(250));
+        assert_eq!(Idle::new(s(3600)).every, s(30));
+        let cfg = Config {
+            idle: Some(idle),
+            expiry: None,
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(m.next_wakeup(), Some(s(2)));
+        assert!(!m.idle_due(s(1)));
+        assert!(m.idle_due(s(2)));
+        // Nobody yet; then a connection at 10 s, held until 30 s.
+        assert_eq!(m.step(Connections(0), s(2)), []);
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        assert_eq!(m.step(Connections(1), s(10)), []);
+        assert_eq!(m.step(Connections(2), s(30)), []);
+        assert_eq!(m.next_wakeup(), Some(s(32)));
+        // Gone at 32: the quiet time runs from 30, the last check seeing it.
+        assert_eq!(m.step(Connections(0), s(32)), []);
+        assert_eq!(m.step(Connections(0), s(48)), []);
+        // The next look is exactly when the quiet time is up, not later.
+        assert_eq!(m.next_wakeup(), Some(s(50)));
+        assert_eq!(
+            m.step(Connections(0), s(50)),
+            [Action::Note(N::Expired(Expiry::Idle)), TERM_ALL]
+        );
+        assert_eq!(m.phase(), Phase::Draining { kill_at: s(60) });
+        assert!(!m.idle_due(s(100)));
+        assert_eq!(m.step(Connections(0), s(51)), []);
+        assert_eq!(
+            m.step(reaped(Some(143), true), s(52)).last(),
+            Some(&Exit(3))
+        );
+        // Without --idle: no check is ever due, nothing is scheduled.
+        let m = Machine::new(NO_TTL);
+        assert!(!m.idle_due(s(1_000_000)));
+        assert_eq!(m.next_wakeup(), None);
+    }
+
+    #[test]
+    fn idle_and_ttl_whichever_comes_first() {
+        let cfg = Config {
+            idle: Some(Idle::new(s(20))),
+            expiry: Some(s(5)),
+            warn_before: s(1),
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(m.next_wakeup(), Some(s(2)));
+        m.step(Connections(1), s(2));
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        assert_eq!(
+            m.step(Tick, s(4)),
+            [Action::Note(N::WillExpire { left: s(1) })]
+        );
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        m.step(Connections(1), s(4));
+        assert_eq!(m.next_wakeup(), Some(s(5)));
+        assert_eq!(
+            m.step(Tick, s(5)),
+            [Action::Note(N::Expired(Expiry::Time)), TERM_ALL]
+        );
+    }
+
+    #[test]
+    fn extreme_times_saturate_instead_of_panicking() {
+        let huge = Config {
+            grace: Duration::MAX,
+            expiry: Some(Duration::MAX),
+            warn_before: Duration::MAX,
+            idle: Some(Idle::new(Duration::MAX)),
+            ..CFG
+        };
+        for cfg in [
+            huge,
+            Config {
+                expiry: Some(Duration::ZERO),
+                ..huge
+            },
+        ] {
+            for now in [Duration::ZERO, s(1), Duration::MAX] {
+                let mut m = Machine::new(cfg);
+                for ev in [
+                    Tick,
+                    Connections(0),
+                    Connections(1),
+                    Signal(10),
+                    Signal(SIGTERM),
+                    Tick,
+                    Signal(SIGTERM),
+                    Tick,
+                    reaped(Some(1), false),
+                    Signal(i32::MAX),
+                    Signal(-1),
+                    reaped(None, true),
+                ] {
+                    m.step(ev, now);
+                    m.next_wakeup();
+                    m.idle_due(now);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rewrite_tables_ignore_out_of_range_pairs() {
+        let t = rewrites(3, &[(-1, 5), (65, 1), (1, 300), (2, -4), (10, 12)]);
+        let mut want = identity();
+        want[15] = 3;
+        want[10] = 12;
+        assert_eq!(t, want);
+    }
 }

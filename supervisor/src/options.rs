@@ -901,4 +901,167 @@ mod tests {
         assert_eq!(with(Some(20), Some(now + S(30))), e(Some(20), None));
         assert_eq!(with(Some(20), Some(now - S(5))), e(Some(0), Some(5)));
     }
+    #[test]
+    fn stop_signal_rewrites_success_codes_and_idle() {
+        let o = opts(
+            &[
+                "--stop-signal",
+                "quit",
+                "-r",
+                "USR1:HUP",
+                "--rewrite=15:0",
+                "-rWINCH:12",
+                "-e",
+                "143",
+                "-e3",
+                "--success-exit-code=7",
+                "--idle",
+                "30m",
+                "--idle-ports",
+                "80, 443",
+                "x",
+            ],
+            &[
+                ("VANISH_REWRITE", "banana"),
+                ("VANISH_SUCCESS_EXIT_CODE", "x"),
+            ],
+        );
+        assert_eq!(o.stop_signal, 3);
+        assert_eq!(o.rewrite, [(10, 1), (15, 0), (28, 12)]);
+        assert_eq!(o.success_codes, [143, 3, 7]);
+        assert_eq!(o.idle, Some(S(1800)));
+        assert_eq!(o.idle_ports, [80, 443]);
+
+        let o = opts(
+            &["x"],
+            &[
+                ("VANISH_STOP_SIGNAL", "SIGWINCH"),
+                ("VANISH_REWRITE", "USR1:HUP, ,SIGUSR2:0"),
+                ("VANISH_SUCCESS_EXIT_CODE", "143,130"),
+                ("VANISH_IDLE", "2s"),
+                ("VANISH_IDLE_PORTS", "8080"),
+            ],
+        );
+        assert_eq!(o.stop_signal, 28);
+        assert_eq!(o.rewrite, [(10, 1), (12, 0)]);
+        assert_eq!(o.success_codes, [143, 130]);
+        assert_eq!((o.idle, o.idle_ports), (Some(S(2)), vec![8080]));
+
+        // Empty variables are unset.
+        let o = opts(
+            &["x"],
+            &[
+                ("VANISH_IDLE", ""),
+                ("VANISH_STOP_SIGNAL", ""),
+                ("VANISH_REWRITE", ""),
+            ],
+        );
+        assert_eq!((o.idle, o.stop_signal, o.rewrite), (None, 15, vec![]));
+        assert_eq!(
+            err(&["-e"], &[]),
+            [
+                "--success-exit-code: missing value (see --help)",
+                "no command given (see --help)"
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_one_past_is_an_error() {
+        assert_eq!(opts(&["--ttl", "100y", "x"], &[]).ttl, Some(MAX_DURATION));
+        assert_eq!(err(&["--ttl", "100y 1s", "x"], &[]).len(), 1);
+        let last = opts(&["--deadline", "9999-12-31T23:59:59Z", "x"], &[]).deadline;
+        assert_eq!(last, Some(UNIX_EPOCH + S(MAX_INSTANT_SECS)));
+        assert_eq!(
+            opts(&["--deadline", "1970-01-01T00:00:00Z", "x"], &[]).deadline,
+            Some(UNIX_EPOCH)
+        );
+        assert_eq!(
+            opts(&["--deadline", "1970-01-01T01:00:00+01:00", "x"], &[]).deadline,
+            Some(UNIX_EPOCH)
+        );
+        assert_eq!(
+            err(&["--deadline", "1969-12-31T23:59:59Z", "x"], &[]).len(),
+            1
+        );
+    }
+
+    /// No input panics: hostile values for every option, alone and through
+    /// `expiry` with the extreme clocks.
+    #[test]
+    fn no_input_panics() {
+        let values = [
+            "",
+            " ",
+            "-",
+            "--",
+            ":",
+            "::",
+            "0",
+            "-0",
+            "1",
+            "64",
+            "65",
+            "-1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999999y",
+            "1ns",
+            "100y",
+            "10000y",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "1970-01-01T00:00:00+00:00",
+            "é",
+            "ééééééé",
+            "+00:00",
+            "T+99:99",
+            "RTMIN+",
+            "RTMAX-99",
+            "SIG",
+            "0:0",
+            "1:",
+            ":1",
+            "TERM:TERM:TERM",
+            "80,",
+            ",",
+            "65535",
+            "\u{0}",
+        ];
+        let flags = [
+            "--ttl",
+            "--deadline",
+            "--grace",
+            "--ttl-exit-code",
+            "--signal-target",
+            "--warn-before",
+            "--stop-signal",
+            "--idle",
+            "--idle-ports",
+            "--rewrite",
+            "--success-exit-code",
+            "-e",
+            "-r",
+        ];
+        for flag in flags {
+            for v in values {
+                if let Ok(Parsed::Run(o)) = run(&[flag, v, "x"], &[]) {
+                    for now in [
+                        UNIX_EPOCH,
+                        UNIX_EPOCH + S(MAX_INSTANT_SECS),
+                        SystemTime::now(),
+                    ] {
+                        let _ = o.expiry(now);
+                    }
+                }
+                let joined = format!("{flag}={v}");
+                let _ = run(&[&joined, "x"], &[]);
+            }
+        }
+        for (_, var) in VALUED {
+            for v in values {
+                let _ = run(&["x"], &[(var, v)]);
+            }
+        }
+    }
 }
