@@ -41,6 +41,35 @@ fn catchable_signals_are_forwarded() {
     }
 }
 
+/// The real-time signals, 32-34 included: glibc and musl reserve those and
+/// their `sigprocmask` leaves them unblocked, which made one of them kill a
+/// supervisor that is not PID 1 (and be dropped for one that is). A shell
+/// cannot trap 32 or 33 (its libc refuses), so those show by killing it.
+#[test]
+fn realtime_signals_are_forwarded_libc_reserved_ones_too() {
+    let sigs = ["34", "35", "40", "64"];
+    let traps: String = sigs
+        .iter()
+        .map(|s| format!("trap 'echo got-{s}' {s}; "))
+        .collect();
+    for mode in MODES {
+        for (last, code) in [("32", 160), ("33", 161)] {
+            let mut r = start(mode, &[], &format!("{traps}echo ready; {LOOP}"));
+            r.expect_stdout("ready");
+            for sig in sigs {
+                r.signal(sig);
+                r.expect_stdout(&format!("got-{sig}"));
+            }
+            r.signal(last);
+            let f = r.finish();
+            f.assert_code(code);
+            f.assert_stderr_has(&format!(
+                "vanish-init: child killed by signal {last} (exit code {code})"
+            ));
+        }
+    }
+}
+
 /// The repro: a trapped SIGABRT reaches the app, which exits 0; as
 /// a subreaper vanish-init used to die of it and leave the app running.
 #[test]

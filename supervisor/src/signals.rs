@@ -27,18 +27,35 @@ pub const SIGTERM: i32 = libc::SIGTERM;
 /// The highest signal number on Linux (x86_64 and aarch64).
 pub const MAX: i32 = 64;
 
-/// Blocks every signal and returns the set to wait on.
-pub fn block_all() -> io::Result<libc::sigset_t> {
-    // SAFETY: sigset_t is plain data, initialised by sigfillset before use;
-    // sigprocmask only reads `set`.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut set);
-        if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(set)
+/// The kernel's signal set: bit N-1 = signal N, signals 1 to 64 (the
+/// libc's `sigset_t` is larger, and libc's helpers refuse to touch their
+/// reserved signals 32-34, so the raw syscalls take this one).
+pub type Set = u64;
+
+/// Blocks every signal (1 to 64; the kernel ignores KILL and STOP) and
+/// returns the set to wait on.
+///
+/// Raw `rt_sigprocmask`: glibc's and musl's `sigprocmask` silently leave
+/// their reserved signals 32-34 unblocked, and one of those from outside
+/// would then kill a supervisor that is not PID 1 (and be dropped by the
+/// kernel for one that is) instead of being forwarded.
+pub fn block_all() -> io::Result<Set> {
+    let all: Set = !0;
+    // SAFETY: rt_sigprocmask reads 8 bytes from `all` (a live u64) and
+    // writes nothing (null old set).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &all as *const Set,
+            std::ptr::null_mut::<Set>(),
+            std::mem::size_of::<Set>(),
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
     }
+    Ok(all)
 }
 
 /// The next signal from `set`, or `None` once `timeout` has elapsed (or on
@@ -47,7 +64,7 @@ pub fn block_all() -> io::Result<libc::sigset_t> {
 /// Signals the supervisor raised on itself are skipped: the SIGPIPE a log
 /// write to a closed stderr queues (blocked, so it does not kill us) is not
 /// a signal from outside and must not be forwarded.
-pub fn wait(set: &libc::sigset_t, timeout: Option<Duration>) -> Option<i32> {
+pub fn wait(set: &Set, timeout: Option<Duration>) -> Option<i32> {
     let ts = timeout.map(|d| libc::timespec {
         tv_sec: d.as_secs().min(i32::MAX as u64) as _,
         tv_nsec: d.subsec_nanos() as libc::c_long,
@@ -58,11 +75,20 @@ pub fn wait(set: &libc::sigset_t, timeout: Option<Duration>) -> Option<i32> {
         // SAFETY: siginfo_t is plain data the kernel fills in.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: `set`, `info` and `ts_ptr` point to live, initialised
-        // values (or null for "no timeout").
-        let sig = unsafe { libc::sigtimedwait(set, &mut info, ts_ptr) };
+        // values (or null for "no timeout"); the size is the kernel's.
+        let sig = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                set as *const Set,
+                &mut info as *mut libc::siginfo_t,
+                ts_ptr,
+                std::mem::size_of::<Set>(),
+            )
+        };
         if sig <= 0 {
             return None;
         }
+        let sig = sig as i32;
         // SAFETY: si_pid is valid for the SI_USER/SI_TKILL codes checked.
         let from_self = matches!(info.si_code, libc::SI_USER | libc::SI_TKILL)
             && unsafe { info.si_pid() } == me;
@@ -85,6 +111,11 @@ pub fn forwardable(sig: i32) -> bool {
     (1..=MAX).contains(&sig) && ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(&sig)
 }
 
+/// SIGRTMIN as the kernel's users know it (glibc, procps `kill -l`,
+/// Docker's signal table): 34. musl says 35, so the libc's value is not
+/// used: `RTMIN+2` means 36 in every build.
+pub const RTMIN: i32 = 34;
+
 /// A signal from text: `QUIT`, `SIGQUIT`, `sigquit`, `RTMIN+2`,
 /// `SIGRTMAX-1`, or a number 0 to 64 (0: "no signal", for rewrites).
 pub fn parse(s: &str) -> Option<i32> {
@@ -93,7 +124,7 @@ pub fn parse(s: &str) -> Option<i32> {
     }
     let upper = s.to_ascii_uppercase();
     let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
-    let (rtmin, rtmax) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let (rtmin, rtmax) = (RTMIN, MAX);
     let rt = |base: i32, rest: &str, sign: i32| -> Option<i32> {
         let n: i32 = if rest.is_empty() {
             0
@@ -161,10 +192,10 @@ const NAMES: [&str; 32] = [
 
 /// `SIGTERM`, `SIGRTMIN+2`, or the number for anything unknown.
 pub fn name(sig: i32) -> String {
-    let rtmin = libc::SIGRTMIN();
     match sig {
         1..=31 => NAMES[sig as usize].to_owned(),
-        _ if sig >= rtmin && sig <= libc::SIGRTMAX() => format!("SIGRTMIN+{}", sig - rtmin),
+        RTMIN => "SIGRTMIN".to_owned(),
+        RTMIN..=MAX => format!("SIGRTMIN+{}", sig - RTMIN),
         _ => format!("signal {sig}"),
     }
 }
@@ -183,7 +214,9 @@ mod tests {
             (15, "SIGTERM".to_owned()),
             (28, "SIGWINCH".to_owned()),
             (31, "SIGSYS".to_owned()),
-            (libc::SIGRTMIN() + 2, "SIGRTMIN+2".to_owned()),
+            (36, "SIGRTMIN+2".to_owned()),
+            (34, "SIGRTMIN".to_owned()),
+            (32, "signal 32".to_owned()),
             (200, "signal 200".to_owned()),
         ];
         for (sig, want) in rows {
@@ -193,8 +226,7 @@ mod tests {
 
     #[test]
     fn parse_names_and_numbers() {
-        let rtmin = libc::SIGRTMIN();
-        let rtmax = libc::SIGRTMAX();
+        let (rtmin, rtmax) = (34, 64);
         let rows: &[(&str, Option<i32>)] = &[
             ("QUIT", Some(3)),
             ("SIGQUIT", Some(3)),
