@@ -56,7 +56,8 @@ fn supervise(opts: &Options) -> u8 {
             return 1;
         }
     };
-    let pid1 = std::process::id() == 1;
+    let me = std::process::id() as i32;
+    let pid1 = me == 1;
     if !pid1 && let Err(e) = reaper::become_subreaper() {
         warn!("cannot become a child subreaper ({e}); orphans will not be reaped");
     }
@@ -80,8 +81,7 @@ fn supervise(opts: &Options) -> u8 {
     };
 
     info!(
-        "started pid={} child={child} command={:?} {}{}",
-        std::process::id(),
+        "started pid={me} child={child} command={:?} {}{}",
         join(&opts.command),
         describe_expiry(opts, expiry.after, wall),
         describe_extras(opts, idle)
@@ -112,7 +112,7 @@ fn supervise(opts: &Options) -> u8 {
     let mut actions = Vec::with_capacity(8);
     loop {
         let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
-        let event = match signals::wait(&set, timeout) {
+        let event = match signals::wait(&set, timeout, me) {
             Some(signals::SIGCHLD) => {
                 let (main, none_left) = reaper::reap(child);
                 child_gone |= main.is_some();

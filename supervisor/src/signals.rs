@@ -64,13 +64,15 @@ pub fn block_all() -> io::Result<Set> {
 /// Signals the supervisor raised on itself are skipped: the SIGPIPE a log
 /// write to a closed stderr queues (blocked, so it does not kill us) is not
 /// a signal from outside and must not be forwarded.
-pub fn wait(set: &Set, timeout: Option<Duration>) -> Option<i32> {
+///
+/// `me` is our pid, read once by the caller: asking the kernel on every
+/// signal was one syscall more on the forwarding path.
+pub fn wait(set: &Set, timeout: Option<Duration>, me: i32) -> Option<i32> {
     let ts = timeout.map(|d| libc::timespec {
         tv_sec: d.as_secs().min(i32::MAX as u64) as _,
         tv_nsec: d.subsec_nanos() as libc::c_long,
     });
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
-    let me = std::process::id() as libc::pid_t;
     loop {
         // SAFETY: siginfo_t is plain data the kernel fills in.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
