@@ -247,13 +247,14 @@ fn daemon_ignoring_sigterm_is_killed_after_grace_then_exit_is_the_childs() {
 }
 
 /// Issue 9, defect 2: leftovers that fork as fast as they can, ignoring
-/// SIGTERM. Four forkers sit four levels down and its children daemonize
+/// SIGTERM. Four forkers sit four levels down and their children daemonize
 /// (`(sleep &)`: reparented to the supervisor), so a /proc scan lists
-/// hundreds of processes before it: a fork between the scan and its kill
-/// used to escape until the next sweep 100 ms later. The SIGKILL sweep
-/// must converge in one go: no second sweep (the REKILL timer) is needed,
-/// and nothing is left when the supervisor exits (`finish` fails if a
-/// process still holds the output).
+/// hundreds of processes before them: a fork between the scan and its kill
+/// used to escape until the next sweep 100 ms later. The subreaper's
+/// SIGKILL sweep must converge in one go: a later sweep (the REKILL timer,
+/// when dying takes long on a loaded machine) finds nothing new. As PID 1
+/// one kill(-1) is atomic. Either way nothing is left when the supervisor
+/// exits (`finish` fails if a process still holds the output).
 #[test]
 fn fork_storm_dies_in_one_converging_sweep() {
     let script = r#"trap "" TERM
@@ -275,7 +276,13 @@ while :; do sleep 0.05; done"#;
                 .iter()
                 .filter(|l| l.contains("debug: sent SIGKILL to everyone"))
                 .collect();
-            assert_eq!(sweeps.len(), 1, "{mode:?}: one SIGKILL sweep: {sweeps:#?}");
+            assert!(!sweeps.is_empty(), "{f:#?}");
+            if mode == Mode::Sub {
+                assert!(
+                    sweeps[1..].iter().all(|l| l.contains(" (0 new, ")),
+                    "{mode:?}: processes escaped the first sweep: {sweeps:#?}"
+                );
+            }
         }
     }
 }

@@ -73,33 +73,49 @@ pub fn signal_everyone(sig: i32, pid1: bool, group: i32) -> usize {
 }
 
 /// SIGKILL for everything under us, repeated until nothing new is found
-/// (see the module's invariants). Returns (processes killed, scans made).
-pub fn kill_everyone(pid1: bool, group: i32) -> (usize, usize) {
+/// (see the module's invariants). `killed` remembers, across the sweeps of
+/// one shutdown, every process already sent SIGKILL (by pid and start
+/// time, so a reused pid is a new process): a later sweep reports only
+/// what is new, i.e. what escaped. Returns (processes newly killed, scans
+/// made); as PID 1, (1 if anything was left, 1).
+pub fn kill_everyone(pid1: bool, group: i32, killed: &mut Vec<(i32, u64)>) -> (usize, usize) {
     if pid1 {
         return (usize::from(signals::send(-1, libc::SIGKILL)), 1);
     }
     let me = std::process::id() as i32;
-    let mut killed: Vec<i32> = Vec::new();
+    let mut new = 0;
     // A bound for a process that somehow survives SIGKILL in the kernel:
     // the machine's REKILL timer takes over from there.
     for scan in 1..=64 {
         let Some(live) = live_descendants(me) else {
             return (
-                killed.len() + usize::from(signals::send(-group, libc::SIGKILL)),
+                new + usize::from(signals::send(-group, libc::SIGKILL)),
                 scan,
             );
         };
-        let before = killed.len();
-        for pid in live {
-            if !killed.contains(&pid) && signals::send(pid, libc::SIGKILL) {
-                killed.push(pid);
+        let before = new;
+        for id in live {
+            if !killed.contains(&id) && signals::send(id.0, libc::SIGKILL) {
+                killed.push(id);
+                new += 1;
             }
         }
-        if killed.len() == before {
-            return (killed.len(), scan);
+        if new == before {
+            return (new, scan);
         }
     }
-    (killed.len(), 64)
+    (new, 64)
+}
+
+/// One /proc/<pid>/stat entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    pid: i32,
+    ppid: i32,
+    state: char,
+    /// Start time in clock ticks since boot: with the pid, a process's
+    /// identity.
+    start: u64,
 }
 
 /// Every process whose parent chain leads to `root`, from one /proc scan;
@@ -107,34 +123,38 @@ pub fn kill_everyone(pid1: bool, group: i32) -> (usize, usize) {
 fn descendants(root: i32) -> Option<Vec<i32>> {
     Some(
         tree(root, &proc_table(root)?)
-            .into_iter()
-            .map(|(p, _)| p)
+            .iter()
+            .map(|e| e.pid)
             .collect(),
     )
 }
 
 /// Like `descendants`, without zombies (and the dead): what can still run
-/// or fork.
-fn live_descendants(root: i32) -> Option<Vec<i32>> {
+/// or fork, as (pid, start time).
+fn live_descendants(root: i32) -> Option<Vec<(i32, u64)>> {
     let all = tree(root, &proc_table(root)?);
     Some(
-        all.into_iter()
-            .filter(|(_, st)| !matches!(st, 'Z' | 'X' | 'x'))
-            .map(|(p, _)| p)
+        all.iter()
+            .filter(|e| !matches!(e.state, 'Z' | 'X' | 'x'))
+            .map(|e| (e.pid, e.start))
             .collect(),
     )
 }
 
-/// (pid, ppid, state) of every process in /proc; `None` if /proc is not
-/// ours.
-fn proc_table(root: i32) -> Option<Vec<(i32, i32, char)>> {
+/// Every process in /proc; `None` if /proc is not ours.
+fn proc_table(root: i32) -> Option<Vec<Entry>> {
     let dir = std::fs::read_dir("/proc").ok()?;
-    let table: Vec<(i32, i32, char)> = dir
+    let table: Vec<Entry> = dir
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let (state, ppid) = parse_stat(&stat)?;
-            Some((pid, ppid, state))
+            let (state, ppid, start) = parse_stat(&stat)?;
+            Some(Entry {
+                pid,
+                ppid,
+                state,
+                start,
+            })
         })
         .collect();
     // An empty or foreign /proc (not mounted, other namespace) lacks us.
@@ -142,33 +162,34 @@ fn proc_table(root: i32) -> Option<Vec<(i32, i32, char)>> {
     mounted.then_some(table)
 }
 
-/// Pure part of `descendants`: `table` holds (pid, ppid, state); returns
-/// (pid, state) of every descendant of `root`. Zombies are walked through:
-/// their children are reparented, but may still show them as parent.
-fn tree(root: i32, table: &[(i32, i32, char)]) -> Vec<(i32, char)> {
-    let mut found = vec![(root, 'R')];
+/// Pure part of `descendants`: every descendant of `root` in `table`.
+/// Zombies are walked through: their children are reparented, but may
+/// still show them as parent.
+fn tree(root: i32, table: &[Entry]) -> Vec<Entry> {
+    let mut found: Vec<Entry> = Vec::new();
+    let mut parents = vec![root];
     let mut i = 0;
-    while i < found.len() {
-        let parent = found[i].0;
-        found.extend(
-            table
-                .iter()
-                .filter(|(p, pp, _)| *pp == parent && *p != root)
-                .map(|(p, _, st)| (*p, *st)),
-        );
+    while i < parents.len() {
+        let parent = parents[i];
+        for e in table.iter().filter(|e| e.ppid == parent && e.pid != root) {
+            found.push(*e);
+            parents.push(e.pid);
+        }
         i += 1;
     }
-    found.remove(0);
     found
 }
 
-/// (state, ppid) from a `/proc/<pid>/stat` line: `pid (comm) state ppid
-/// ...`; comm may hold spaces and parentheses, so split after the last `)`.
-fn parse_stat(stat: &str) -> Option<(char, i32)> {
+/// (state, ppid, start time) from a `/proc/<pid>/stat` line: `pid (comm)
+/// state ppid ... starttime(22nd field) ...`; comm may hold spaces and
+/// parentheses, so split after the last `)`.
+fn parse_stat(stat: &str) -> Option<(char, i32, u64)> {
     let rest = &stat[stat.rfind(')')? + 1..];
-    let mut f = rest.split_ascii_whitespace();
-    let state = f.next()?.chars().next()?;
-    Some((state, f.next()?.parse().ok()?))
+    let f: Vec<&str> = rest.split_ascii_whitespace().collect();
+    let state = f.first()?.chars().next()?;
+    let ppid = f.get(1)?.parse().ok()?;
+    let start = f.get(19)?.parse().ok()?;
+    Some((state, ppid, start))
 }
 
 #[cfg(test)]
@@ -176,37 +197,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn state_and_ppid_from_stat() {
+    fn state_ppid_and_start_from_stat() {
+        let tail = "0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 777 2000 100";
+        let line = |head: &str| format!("{head} {tail}");
         let rows = [
-            ("12 (sleep) S 7 12 7 0 -1", Some(('S', 7))),
-            ("13 (a b) c)) R 1 13 1", Some(('R', 1))),
-            ("14 ((sh)) Z 12 14", Some(('Z', 12))),
-            ("garbage", None),
-            ("15 (x) S", None),
-            ("", None),
+            (line("12 (sleep) S 7 12 7"), Some(('S', 7, 777))),
+            (line("13 (a b) c)) R 1 13 1"), Some(('R', 1, 777))),
+            (line("14 ((sh)) Z 12 14 12"), Some(('Z', 12, 777))),
+            ("garbage".to_owned(), None),
+            ("15 (x) S 1 2 3".to_owned(), None),
+            (String::new(), None),
         ];
         for (s, want) in rows {
-            assert_eq!(parse_stat(s), want, "{s}");
+            assert_eq!(parse_stat(&s), want, "{s}");
         }
     }
 
     #[test]
     fn tree_walk() {
+        let e = |pid, ppid, state| Entry {
+            pid,
+            ppid,
+            state,
+            start: 0,
+        };
         // 10 → 11 → 12 (zombie) → 13, 10 → 14; 20 → 21 is someone else's.
         let table = [
-            (11, 10, 'S'),
-            (12, 11, 'Z'),
-            (13, 12, 'R'),
-            (14, 10, 'S'),
-            (21, 20, 'S'),
-            (10, 1, 'S'),
+            e(11, 10, 'S'),
+            e(12, 11, 'Z'),
+            e(13, 12, 'R'),
+            e(14, 10, 'S'),
+            e(21, 20, 'S'),
+            e(10, 1, 'S'),
         ];
-        let mut got = tree(10, &table);
+        let mut got: Vec<i32> = tree(10, &table).iter().map(|e| e.pid).collect();
         got.sort();
-        assert_eq!(got, [(11, 'S'), (12, 'Z'), (13, 'R'), (14, 'S')]);
-        assert_eq!(tree(13, &table), Vec::<(i32, char)>::new());
-        assert_eq!(tree(99, &table), Vec::<(i32, char)>::new());
+        assert_eq!(got, [11, 12, 13, 14]);
+        assert_eq!(tree(13, &table), []);
+        assert_eq!(tree(99, &table), []);
         // A cycle through the root (pid reuse) cannot loop forever.
-        assert_eq!(tree(10, &[(10, 11, 'S'), (11, 10, 'S')]), [(11, 'S')]);
+        assert_eq!(
+            tree(10, &[e(10, 11, 'S'), e(11, 10, 'S')]),
+            [e(11, 10, 'S')]
+        );
     }
 }

@@ -18,9 +18,10 @@ use crate::machine::{self, Action, Config, Event, Expiry, Idle, Machine, Note, T
 use crate::options::{self, Options, Parsed, Target};
 use crate::{child, idle, info, log, reaper, signals, warn};
 
-/// Everything after parsing: returns the exit code.
-pub fn run() -> u8 {
-    let opts = match options::parse(std::env::args_os().skip(1), |k| std::env::var_os(k)) {
+/// Everything after parsing `args` (without argv[0]): returns the exit
+/// code.
+pub fn run(args: Vec<OsString>) -> u8 {
+    let opts = match options::parse(args, |k| std::env::var_os(k)) {
         Ok(Parsed::Run(o)) => o,
         Ok(Parsed::Help) => {
             print!("{}", options::USAGE);
@@ -110,6 +111,9 @@ fn supervise(opts: &Options) -> u8 {
     let mut child_gone = false;
     let mut child_code = None;
     let mut actions = Vec::with_capacity(8);
+    // Processes already sent SIGKILL, so that a repeated sweep tells what
+    // is new (reaper::kill_everyone).
+    let mut killed = Vec::new();
     loop {
         let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
         let event = match signals::wait(&set, timeout, me) {
@@ -156,8 +160,8 @@ fn supervise(opts: &Options) -> u8 {
                     sig: machine::SIGKILL,
                     to: To::Everyone,
                 } => {
-                    let (n, scans) = reaper::kill_everyone(pid1, child);
-                    crate::debug!("sent SIGKILL to everyone ({n} signalled, {scans} scan(s))");
+                    let (n, scans) = reaper::kill_everyone(pid1, child, &mut killed);
+                    crate::debug!("sent SIGKILL to everyone ({n} new, {scans} scan(s))");
                 }
                 Action::Send {
                     sig,

@@ -197,7 +197,7 @@ pub fn name(sig: i32) -> String {
     match sig {
         1..=31 => NAMES[sig as usize].to_owned(),
         RTMIN => "SIGRTMIN".to_owned(),
-        RTMIN..=MAX => format!("SIGRTMIN+{}", sig - RTMIN),
+        35..=MAX => format!("SIGRTMIN+{}", sig - RTMIN),
         _ => format!("signal {sig}"),
     }
 }
