@@ -30,8 +30,9 @@ use crate::signals;
 pub const USAGE: &str = "\
 Usage: vanish-init [OPTIONS] [--] COMMAND [ARGS...]
 
-A tiny PID 1: runs COMMAND, reaps every zombie, forwards signals, and
-expires after a TTL or at a deadline (SIGTERM, then SIGKILL after --grace).
+A tiny PID 1: runs COMMAND, reaps every zombie, forwards every signal, and
+expires after a TTL, at a deadline or when idle (the stop signal, then
+SIGKILL after --grace).
 
 Options (each has an env mirror; the flag wins):
       --ttl DURATION          lifetime, e.g. 90s, 30m, 1h30m      [VANISH_TTL]
@@ -39,7 +40,7 @@ Options (each has an env mirror; the flag wins):
                                                               [VANISH_DEADLINE]
                               (with both, the earlier wins; with neither,
                               no expiry)
-      --grace DURATION        SIGTERM → SIGKILL delay (default 10s)
+      --grace DURATION        stop signal → SIGKILL delay (default 10s)
                                                                  [VANISH_GRACE]
       --ttl-exit-code N       exit code on expiry (default 0)
                                                          [VANISH_TTL_EXIT_CODE]
