@@ -150,7 +150,13 @@ fn ttl_under_emulation() {
 
 #[test]
 fn forwarding_under_emulation() {
-    let sigs = ["HUP", "QUIT", "USR1", "USR2", "ABRT", "SEGV", "WINCH"];
+    // Not SEGV or BUS: qemu-user takes the host's SIGSEGV/SIGBUS for its own
+    // fault handling, and one sent with kill() to the emulated PID 1 was
+    // lost once in 3 runs (qemu 7.2); the native tests (init_signals.rs)
+    // forward both, as PID 1 and not, and in Docker.
+    let sigs = [
+        "HUP", "QUIT", "USR1", "USR2", "ABRT", "WINCH", "TRAP", "ILL", "FPE", "SYS", "40",
+    ];
     let traps: String = sigs
         .iter()
         .map(|s| format!("trap 'echo got-{s}' {s}; "))
@@ -161,7 +167,12 @@ fn forwarding_under_emulation() {
         for sig in sigs {
             r.signal(sig);
             r.expect_stdout(&format!("got-{sig}"));
-            r.expect_stderr(&format!("debug: forwarded SIG{sig} to group "));
+            // qemu renumbers real-time signals between host and guest (it
+            // keeps some for itself): the emulated supervisor logs host 40
+            // under its guest number, and the child still gets 40.
+            if sig.parse::<i32>().is_err() {
+                r.expect_stderr(&format!("debug: forwarded SIG{sig} to group "));
+            }
         }
         r.signal("TERM");
         r.finish().assert_code(143);
