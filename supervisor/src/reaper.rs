@@ -107,7 +107,7 @@ pub fn kill_everyone(pid1: bool, group: i32, killed: &mut Vec<(i32, u64)>) -> (u
     (new, 64)
 }
 
-/// One /proc/<pid>/stat entry.
+/// One `/proc/<pid>/stat` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     pid: i32,

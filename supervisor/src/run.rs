@@ -18,7 +18,7 @@ use crate::machine::{self, Action, Config, Event, Expiry, Idle, Machine, Note, T
 use crate::options::{self, Options, Parsed, Target};
 use crate::{child, idle, info, log, reaper, signals, warn};
 
-/// Everything after parsing `args` (without argv[0]): returns the exit
+/// Everything after parsing `args` (without `argv[0]`): returns the exit
 /// code.
 pub fn run(args: Vec<OsString>) -> u8 {
     let opts = match options::parse(args, |k| std::env::var_os(k)) {
