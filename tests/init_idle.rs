@@ -13,9 +13,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use vanish_e2e::init::{MODES, Mode, Running, init_bin};
+use vanish_e2e::init::{MODES, Mode, Running, init_bin, require};
 
 const PY: &str = "/usr/bin/python3";
+const BUSYBOX: &str = "/bin/busybox";
 const ADDR: &str = "10.77.0.1";
 
 /// Listens on every given port, holds every connection until the peer
@@ -55,7 +56,12 @@ fn start(mode: Mode, opts: &[&str], ports: &[&str]) -> Running {
 }
 
 fn start_env(mode: Mode, opts: &[&str], env: &[(&str, &str)], ports: &[&str]) -> Running {
-    let setup = format!("ip link set lo up && ip addr add {ADDR}/32 dev lo && exec \"$0\" \"$@\"");
+    // busybox-static's `ip` (scripts/setup.sh installs it; iproute2 may
+    // be missing on a fresh CI machine).
+    require(BUSYBOX, "apt-get install -y busybox-static");
+    let setup = format!(
+        "{BUSYBOX} ip link set lo up && {BUSYBOX} ip addr add {ADDR}/32 dev lo && exec \"$0\" \"$@\""
+    );
     let mut cmd = Command::new("unshare");
     cmd.arg("--net");
     if mode == Mode::Pid1 {
