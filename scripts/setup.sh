@@ -27,12 +27,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. The musl target for the static supervisor (best effort: the static-binary
+# 2. The musl targets for the static supervisor (best effort: the static-binary
 #    test falls back to a glibc +crt-static build when it is unavailable).
 if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-musl \
     || rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 \
     || log "musl target unavailable; the static test will use glibc +crt-static"
+  # ARM64 (linked by rust-lld, see .cargo/config.toml; tests/init_arm64.rs).
+  rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-musl \
+    || rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 \
+    || log "aarch64 musl target unavailable; tests/init_arm64.rs will fail"
 fi
 
 # 3. Python tools in a venv (moto's server for the AWS tests, linters).

@@ -220,6 +220,78 @@ fn bad_values_exit_2_with_one_line_naming_flag_or_variable() {
             &[("VANISH_LOG", "loud")],
             "vanish-init: VANISH_LOG: invalid log level \"loud\" (expected off, error, warn, info or debug)\n",
         ),
+        // Issue 9 defect 3: these used to panic after the spawn.
+        (
+            &["--ttl", "99999999999h", "true"],
+            &[],
+            "vanish-init: --ttl: invalid duration \"99999999999h\" (expected 0s to 100y)\n",
+        ),
+        (
+            &["--ttl", "10000y", "true"],
+            &[],
+            "vanish-init: --ttl: invalid duration \"10000y\" (expected 0s to 100y)\n",
+        ),
+        (
+            &["--deadline", "1970-01-01T00:00:00+01:00", "true"],
+            &[],
+            "vanish-init: --deadline: invalid RFC 3339 instant \"1970-01-01T00:00:00+01:00\" (expected 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z)\n",
+        ),
+        (
+            &["--deadline", "9999-12-31T23:59:59-01:00", "true"],
+            &[],
+            "vanish-init: --deadline: invalid RFC 3339 instant \"9999-12-31T23:59:59-01:00\" (expected 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z)\n",
+        ),
+        (
+            &["--ttl", "1s", "--grace", "18446744073709551615s", "true"],
+            &[],
+            "vanish-init: --grace: invalid duration \"18446744073709551615s\" (expected 0s to 100y)\n",
+        ),
+        (
+            &["true"],
+            &[
+                ("VANISH_IDLE", "1000000000000000000000s"),
+                ("VANISH_WARN_BEFORE", "200y"),
+            ],
+            "vanish-init: VANISH_WARN_BEFORE: invalid duration \"200y\" (expected 0s to 100y)\n\
+             vanish-init: VANISH_IDLE: invalid duration \"1000000000000000000000s\" (expected 0s to 100y)\n",
+        ),
+        (
+            &["--stop-signal", "SIGNOPE", "true"],
+            &[],
+            "vanish-init: --stop-signal: invalid signal \"SIGNOPE\" (expected a name like QUIT or SIGQUIT, or 1 to 64)\n",
+        ),
+        (
+            &["true"],
+            &[("VANISH_STOP_SIGNAL", "0")],
+            "vanish-init: VANISH_STOP_SIGNAL: invalid signal \"0\" (expected a name like QUIT or SIGQUIT, or 1 to 64)\n",
+        ),
+        (
+            &["-r", "KILL:TERM", "--rewrite", "15", "-r", "CHLD:1", "true"],
+            &[],
+            "vanish-init: --rewrite: invalid rewrite \"KILL:TERM\" (expected FROM:TO, e.g. TERM:QUIT or 15:3; FROM any signal but KILL, STOP, CHLD; TO 0 drops it)\n\
+             vanish-init: --rewrite: invalid rewrite \"15\" (expected FROM:TO, e.g. TERM:QUIT or 15:3; FROM any signal but KILL, STOP, CHLD; TO 0 drops it)\n\
+             vanish-init: --rewrite: invalid rewrite \"CHLD:1\" (expected FROM:TO, e.g. TERM:QUIT or 15:3; FROM any signal but KILL, STOP, CHLD; TO 0 drops it)\n",
+        ),
+        (
+            &["true"],
+            &[("VANISH_REWRITE", "USR1:HUP,1:2:3")],
+            "vanish-init: VANISH_REWRITE: invalid rewrite \"1:2:3\" (expected FROM:TO, e.g. TERM:QUIT or 15:3; FROM any signal but KILL, STOP, CHLD; TO 0 drops it)\n",
+        ),
+        (
+            &["-e", "143", "-e256", "true"],
+            &[],
+            "vanish-init: --success-exit-code: invalid exit code \"256\" (expected 0 to 255)\n",
+        ),
+        (
+            &["true"],
+            &[("VANISH_SUCCESS_EXIT_CODE", "143,x")],
+            "vanish-init: VANISH_SUCCESS_EXIT_CODE: invalid exit code \"x\" (expected 0 to 255)\n",
+        ),
+        (
+            &["true"],
+            &[("VANISH_IDLE_PORTS", "80,65536")],
+            "vanish-init: VANISH_IDLE_PORTS: invalid port list \"80,65536\" (expected e.g. 80,443 (ports 1 to 65535))\n",
+        ),
         (
             &["--bogus", "true"],
             &[],

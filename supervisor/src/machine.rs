@@ -4,25 +4,91 @@
 //! since start, on the monotonic clock), so every transition is a table row.
 //!
 //! Invariants:
-//! - Nothing is SIGKILLed without having had its SIGTERM and a grace period
-//!   first, except on a second SIGTERM/SIGINT from outside (asked for).
-//! - External SIGTERM/SIGINT is forwarded to the target and starts the grace
-//!   clock; it is never restarted, so the total stop time stays within
-//!   `grace` (keep it under ECS's stopTimeout).
+//! - Nothing is SIGKILLed without having had its stop signal (or SIGTERM,
+//!   for leftovers) and a grace period first, except on a second
+//!   SIGTERM/SIGINT from outside (asked for).
+//! - External SIGTERM/SIGINT is forwarded to the target (SIGTERM as the stop
+//!   signal, unless a rewrite says otherwise) and starts the grace clock; it
+//!   is never restarted, so the total stop time stays within `grace` (keep
+//!   it under ECS's stopTimeout). A signal rewritten to 0 is dropped: it
+//!   neither reaches the child nor starts anything.
+//! - Expiry (TTL, deadline, or `idle` with no connection) sends the stop
+//!   signal to everyone; the exit code is then `ttl_exit_code`.
 //! - Exit happens only once no process is left to reap; the exit code is the
-//!   main child's (code or 128+N), or `ttl_exit_code` after an expiry.
+//!   main child's (code or 128+N, 0 if listed as a success code), or
+//!   `ttl_exit_code` after an expiry.
 //! - `next_wakeup` is `None` whenever nothing is scheduled: no timer, no
-//!   wake-up while idle.
+//!   wake-up while idle. Idle checks are scheduled only with `idle` set.
+//! - Time arithmetic saturates: no value of `now` or of the config panics.
 
 use std::time::Duration;
 
 /// Between repeated SIGKILL sweeps while something still has to die (a
-/// fork racing the first sweep). Only ever armed in `Killing`.
+/// process stuck in the kernel; the sweep itself converges, see reaper.rs).
+/// Only ever armed in `Killing`.
 pub const REKILL: Duration = Duration::from_millis(100);
 
 pub const SIGINT: i32 = 2;
 pub const SIGKILL: i32 = 9;
 pub const SIGTERM: i32 = 15;
+
+/// Signals 0..=64 mapped to what they are forwarded as.
+pub type Rewrites = [u8; 65];
+
+/// Every signal forwarded as itself.
+pub const fn identity() -> Rewrites {
+    let mut t = [0u8; 65];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = i as u8;
+        i += 1;
+    }
+    t
+}
+
+/// The table for a stop signal and `--rewrite` pairs (later pairs win): an
+/// outside SIGTERM becomes the stop signal unless a pair says otherwise.
+pub fn rewrites(stop_signal: i32, pairs: &[(i32, i32)]) -> Rewrites {
+    let mut t = identity();
+    let mut set = |from: i32, to: i32| {
+        if let (Ok(f), Ok(to)) = (usize::try_from(from), u8::try_from(to))
+            && f < t.len()
+        {
+            t[f] = to;
+        }
+    };
+    set(SIGTERM, stop_signal);
+    for &(from, to) in pairs {
+        set(from, to);
+    }
+    t
+}
+
+/// Exit codes reported as 0, as a 256-bit set.
+pub fn success_set(codes: &[u8]) -> [u64; 4] {
+    let mut set = [0u64; 4];
+    for &c in codes {
+        set[usize::from(c / 64)] |= 1 << (c % 64);
+    }
+    set
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Idle {
+    /// Expire after this long without a counted connection.
+    pub after: Duration,
+    /// Between two looks at the connection table.
+    pub every: Duration,
+}
+
+impl Idle {
+    /// A tenth of `after`, kept within 250ms..=30s: a 30m idle looks twice
+    /// a minute, a 2s one four times a second.
+    pub fn new(after: Duration) -> Idle {
+        let every = (after / 10).clamp(Duration::from_millis(250), Duration::from_secs(30));
+        Idle { after, every }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
@@ -31,12 +97,19 @@ pub struct Config {
     pub expiry: Option<Duration>,
     pub warn_before: Duration,
     pub ttl_exit_code: u8,
+    /// Sent to everyone at expiry.
+    pub stop_signal: i32,
+    /// What each signal from outside is forwarded as (0: dropped).
+    pub rewrite: Rewrites,
+    /// Child exit codes reported as 0 (`success_set`).
+    pub success: [u64; 4],
+    pub idle: Option<Idle>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Running,
-    /// SIGTERM went out; SIGKILL for everything at `kill_at`.
+    /// The stop signal went out; SIGKILL for everything at `kill_at`.
     Draining {
         kill_at: Duration,
     },
@@ -56,6 +129,8 @@ pub enum Event {
     Reaped { main: Option<i32>, none_left: bool },
     /// The timeout from `next_wakeup` elapsed.
     Tick,
+    /// An idle check (when `idle_due`): connections from outside counted.
+    Connections(usize),
 }
 
 /// Who a signal goes to.
@@ -74,13 +149,23 @@ pub enum Why {
     SecondSignal(i32),
 }
 
+/// Why the supervisor expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// TTL or deadline.
+    Time,
+    /// No connection for `idle.after`.
+    Idle,
+}
+
 /// Facts worth a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Note {
-    Forwarded(i32),
-    Stopping(i32),
+    Forwarded { got: i32, sent: i32 },
+    Dropped(i32),
+    Stopping { got: i32, sent: i32 },
     WillExpire { left: Duration },
-    Expired,
+    Expired(Expiry),
     ChildExited(i32),
     Draining { kill_in: Duration },
     Escalating(Why),
@@ -100,6 +185,9 @@ pub struct Machine {
     child_code: Option<i32>,
     expired: bool,
     warned: bool,
+    /// Last idle check that saw a connection (start counts as one).
+    last_active: Duration,
+    next_idle_check: Option<Duration>,
 }
 
 impl Machine {
@@ -116,6 +204,8 @@ impl Machine {
             child_code: None,
             expired: false,
             warned,
+            last_active: Duration::ZERO,
+            next_idle_check: cfg.idle.map(|i| i.every.min(i.after)),
         }
     }
 
@@ -129,17 +219,32 @@ impl Machine {
     pub fn next_wakeup(&self) -> Option<Duration> {
         match self.phase {
             Phase::Running => {
-                let expiry = self.cfg.expiry?;
-                if self.warned {
-                    Some(expiry)
-                } else {
-                    Some(expiry - self.cfg.warn_before)
+                let timer = self.cfg.expiry.map(|expiry| {
+                    if self.warned {
+                        expiry
+                    } else {
+                        expiry.saturating_sub(self.cfg.warn_before)
+                    }
+                });
+                match (timer, self.next_idle_check) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
                 }
             }
             Phase::Draining { kill_at } => Some(kill_at),
             Phase::Killing { rekill_at } => Some(rekill_at),
             Phase::Done => None,
         }
+    }
+
+    /// Whether the supervisor expired (the exit code is `ttl_exit_code`).
+    pub fn expired(&self) -> bool {
+        self.expired
+    }
+
+    /// Whether the loop should count connections and step `Connections`.
+    pub fn idle_due(&self, now: Duration) -> bool {
+        self.phase == Phase::Running && self.next_idle_check.is_some_and(|at| now >= at)
     }
 
     /// The actions for `event` at `now`, in a fresh Vec.
@@ -150,33 +255,45 @@ impl Machine {
         out
     }
 
+    /// What a signal from outside is forwarded as (0: dropped).
+    fn forward_as(&self, sig: i32) -> i32 {
+        usize::try_from(sig)
+            .ok()
+            .and_then(|i| self.cfg.rewrite.get(i))
+            .map_or(sig, |&to| i32::from(to))
+    }
+
     /// Appends the actions for `event` at `now` to `out`; the loop reuses
     /// one buffer, so forwarding a signal allocates nothing.
     pub fn step_into(&mut self, event: Event, now: Duration, out: &mut Vec<Action>) {
         use Action::*;
         match (event, self.phase) {
             (_, Phase::Done) => {}
-            (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Running) => {
-                out.push(Note(self::Note::Stopping(sig)));
-                out.push(Send {
-                    sig,
-                    to: To::Target,
-                });
-                self.phase = Phase::Draining {
-                    kill_at: now + self.cfg.grace,
-                };
-            }
-            (Event::Signal(sig @ (SIGTERM | SIGINT)), Phase::Draining { .. }) => {
-                self.kill_all(now, Why::SecondSignal(sig), out);
-            }
-            (Event::Signal(sig), Phase::Running | Phase::Draining { .. }) => {
-                out.push(Note(self::Note::Forwarded(sig)));
-                out.push(Send {
-                    sig,
-                    to: To::Target,
-                });
-            }
             (Event::Signal(_), Phase::Killing { .. }) => {}
+            (Event::Signal(got), Phase::Running | Phase::Draining { .. }) => {
+                let sent = self.forward_as(got);
+                let stop_request = got == SIGTERM || got == SIGINT;
+                if sent == 0 {
+                    out.push(Note(self::Note::Dropped(got)));
+                } else if stop_request && self.phase == Phase::Running {
+                    out.push(Note(self::Note::Stopping { got, sent }));
+                    out.push(Send {
+                        sig: sent,
+                        to: To::Target,
+                    });
+                    self.phase = Phase::Draining {
+                        kill_at: now.saturating_add(self.cfg.grace),
+                    };
+                } else if stop_request {
+                    self.kill_all(now, Why::SecondSignal(got), out);
+                } else {
+                    out.push(Note(self::Note::Forwarded { got, sent }));
+                    out.push(Send {
+                        sig: sent,
+                        to: To::Target,
+                    });
+                }
+            }
             (Event::Reaped { main, none_left }, phase) => {
                 if let Some(code) = main {
                     self.child_code = Some(code);
@@ -198,7 +315,7 @@ impl Machine {
                                 to: To::Everyone,
                             });
                             self.phase = Phase::Draining {
-                                kill_at: now + self.cfg.grace,
+                                kill_at: now.saturating_add(self.cfg.grace),
                             };
                         }
                         Phase::Draining { kill_at } => {
@@ -219,21 +336,33 @@ impl Machine {
                     return;
                 };
                 if now >= expiry {
-                    self.expired = true;
+                    self.expire(self::Expiry::Time, now, out);
+                } else if !self.warned && now.saturating_add(self.cfg.warn_before) >= expiry {
                     self.warned = true;
-                    out.push(Note(self::Note::Expired));
-                    out.push(Send {
-                        sig: SIGTERM,
-                        to: To::Everyone,
-                    });
-                    self.phase = Phase::Draining {
-                        kill_at: now + self.cfg.grace,
-                    };
-                } else if !self.warned && now + self.cfg.warn_before >= expiry {
-                    self.warned = true;
-                    out.push(Note(self::Note::WillExpire { left: expiry - now }));
+                    out.push(Note(self::Note::WillExpire {
+                        left: expiry.saturating_sub(now),
+                    }));
                 }
             }
+            (Event::Connections(n), Phase::Running) => {
+                let Some(idle) = self.cfg.idle else {
+                    return;
+                };
+                if n > 0 {
+                    self.last_active = now;
+                }
+                let quiet_until = self.last_active.saturating_add(idle.after);
+                if n == 0 && now >= quiet_until {
+                    self.next_idle_check = None;
+                    self.expire(self::Expiry::Idle, now, out);
+                } else {
+                    // Look again after `every`, or exactly when the quiet
+                    // time would be up, whichever comes first.
+                    let next = now.saturating_add(idle.every);
+                    self.next_idle_check = Some(if n == 0 { next.min(quiet_until) } else { next });
+                }
+            }
+            (Event::Connections(_), _) => {}
             (Event::Tick, Phase::Draining { kill_at }) => {
                 if now >= kill_at {
                     self.kill_all(now, Why::Grace, out);
@@ -246,11 +375,24 @@ impl Machine {
                         to: To::Everyone,
                     });
                     self.phase = Phase::Killing {
-                        rekill_at: now + REKILL,
+                        rekill_at: now.saturating_add(REKILL),
                     };
                 }
             }
         }
+    }
+
+    fn expire(&mut self, why: Expiry, now: Duration, out: &mut Vec<Action>) {
+        self.expired = true;
+        self.warned = true;
+        out.push(Action::Note(Note::Expired(why)));
+        out.push(Action::Send {
+            sig: self.cfg.stop_signal,
+            to: To::Everyone,
+        });
+        self.phase = Phase::Draining {
+            kill_at: now.saturating_add(self.cfg.grace),
+        };
     }
 
     fn kill_all(&mut self, now: Duration, why: Why, out: &mut Vec<Action>) {
@@ -260,18 +402,20 @@ impl Machine {
             to: To::Everyone,
         });
         self.phase = Phase::Killing {
-            rekill_at: now + REKILL,
+            rekill_at: now.saturating_add(REKILL),
         };
     }
 
     fn exit_code(&self) -> i32 {
         if self.expired {
-            i32::from(self.cfg.ttl_exit_code)
-        } else {
-            // `none_left` implies our own child was reaped; 0 is unreachable
-            // in practice but never a reason to panic.
-            self.child_code.unwrap_or(0)
+            return i32::from(self.cfg.ttl_exit_code);
         }
+        // `none_left` implies our own child was reaped; 0 is unreachable
+        // in practice but never a reason to panic.
+        let code = self.child_code.unwrap_or(0);
+        let listed = u8::try_from(code)
+            .is_ok_and(|c| self.cfg.success[usize::from(c / 64)] & (1 << (c % 64)) != 0);
+        if listed { 0 } else { code }
     }
 }
 
@@ -293,6 +437,10 @@ mod tests {
         expiry: Some(s(3600)),
         warn_before: s(300),
         ttl_exit_code: 3,
+        stop_signal: SIGTERM,
+        rewrite: identity(),
+        success: [0; 4],
+        idle: None,
     };
     const NO_TTL: Config = Config {
         expiry: None,
@@ -311,7 +459,10 @@ mod tests {
     };
     const fn fwd(sig: i32) -> [Action; 2] {
         [
-            Action::Note(N::Forwarded(sig)),
+            Action::Note(N::Forwarded {
+                got: sig,
+                sent: sig,
+            }),
             Send {
                 sig,
                 to: To::Target,
@@ -400,7 +551,10 @@ mod tests {
                         Signal(sig),
                         s(1),
                         &[
-                            Action::Note(N::Stopping(sig)),
+                            Action::Note(N::Stopping {
+                                got: sig,
+                                sent: sig,
+                            }),
                             Send {
                                 sig,
                                 to: To::Target,
@@ -433,7 +587,10 @@ mod tests {
                     Signal(SIGTERM),
                     s(1),
                     &[
-                        Action::Note(N::Stopping(SIGTERM)),
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: SIGTERM,
+                        }),
                         Send {
                             sig: SIGTERM,
                             to: To::Target,
@@ -470,7 +627,10 @@ mod tests {
                         Signal(SIGINT),
                         s(1),
                         &[
-                            Action::Note(N::Stopping(SIGINT)),
+                            Action::Note(N::Stopping {
+                                got: SIGINT,
+                                sent: SIGINT,
+                            }),
                             Send {
                                 sig: SIGINT,
                                 to: To::Target,
@@ -504,7 +664,10 @@ mod tests {
                     Signal(SIGTERM),
                     s(1),
                     &[
-                        Action::Note(N::Stopping(SIGTERM)),
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: SIGTERM,
+                        }),
                         Send {
                             sig: SIGTERM,
                             to: To::Target,
@@ -549,7 +712,12 @@ mod tests {
                     Phase::Running,
                 ),
                 (Tick, s(3301), &[], Phase::Running),
-                (Tick, s(3600), &[Action::Note(N::Expired), TERM_ALL], drain),
+                (
+                    Tick,
+                    s(3600),
+                    &[Action::Note(N::Expired(Expiry::Time)), TERM_ALL],
+                    drain,
+                ),
                 (Tick, s(3605), &[], drain),
                 (
                     Tick,
@@ -577,7 +745,7 @@ mod tests {
                 (
                     Tick,
                     s(3600),
-                    &[Action::Note(N::Expired), TERM_ALL],
+                    &[Action::Note(N::Expired(Expiry::Time)), TERM_ALL],
                     Phase::Draining { kill_at: s(3610) },
                 ),
                 (
@@ -601,7 +769,7 @@ mod tests {
             &[(
                 Tick,
                 Duration::ZERO,
-                &[Action::Note(N::Expired), TERM_ALL],
+                &[Action::Note(N::Expired(Expiry::Time)), TERM_ALL],
                 Phase::Draining { kill_at: s(10) },
             )],
         );
@@ -648,5 +816,260 @@ mod tests {
         for ev in [Tick, Signal(SIGTERM), Signal(10), reaped(None, true)] {
             assert_eq!(m.step(ev, s(5000)), [], "{ev:?}");
         }
+    }
+    #[test]
+    fn stop_signal_and_rewrites_shape_what_is_forwarded() {
+        let cfg = Config {
+            stop_signal: 3,
+            rewrite: rewrites(3, &[(10, 1), (12, 0), (10, 28)]),
+            ..NO_TTL
+        };
+        let drain = Phase::Draining { kill_at: s(11) };
+        script(
+            cfg,
+            &[
+                // USR1 → HUP, then → WINCH: the later pair wins.
+                (
+                    Signal(10),
+                    s(1),
+                    &[
+                        Action::Note(N::Forwarded { got: 10, sent: 28 }),
+                        Send {
+                            sig: 28,
+                            to: To::Target,
+                        },
+                    ],
+                    Phase::Running,
+                ),
+                (
+                    Signal(12),
+                    s(1),
+                    &[Action::Note(N::Dropped(12))],
+                    Phase::Running,
+                ),
+                (Signal(1), s(1), &fwd(1), Phase::Running),
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[
+                        Action::Note(N::Stopping {
+                            got: SIGTERM,
+                            sent: 3,
+                        }),
+                        Send {
+                            sig: 3,
+                            to: To::Target,
+                        },
+                    ],
+                    drain,
+                ),
+                (Signal(12), s(2), &[Action::Note(N::Dropped(12))], drain),
+            ],
+        );
+        // An explicit TERM rewrite beats the stop signal; expiry still
+        // sends the stop signal.
+        let cfg = Config {
+            stop_signal: 3,
+            rewrite: rewrites(3, &[(SIGTERM, 12)]),
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(
+            m.step(Signal(SIGTERM), s(1)),
+            [
+                Action::Note(N::Stopping {
+                    got: SIGTERM,
+                    sent: 12
+                }),
+                Send {
+                    sig: 12,
+                    to: To::Target
+                }
+            ]
+        );
+        let mut m = Machine::new(cfg);
+        assert_eq!(
+            m.step(Tick, s(3600)),
+            [
+                Action::Note(N::Expired(Expiry::Time)),
+                Send {
+                    sig: 3,
+                    to: To::Everyone
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn dropped_term_starts_nothing() {
+        let cfg = Config {
+            rewrite: rewrites(SIGTERM, &[(SIGTERM, 0), (SIGINT, 0)]),
+            ..NO_TTL
+        };
+        script(
+            cfg,
+            &[
+                (
+                    Signal(SIGTERM),
+                    s(1),
+                    &[Action::Note(N::Dropped(SIGTERM))],
+                    Phase::Running,
+                ),
+                (
+                    Signal(SIGINT),
+                    s(1),
+                    &[Action::Note(N::Dropped(SIGINT))],
+                    Phase::Running,
+                ),
+            ],
+        );
+        assert_eq!(Machine::new(cfg).next_wakeup(), None);
+    }
+
+    #[test]
+    fn success_codes_map_the_childs_code_to_0_but_not_the_ttl_code() {
+        let cfg = Config {
+            success: success_set(&[143, 3, 255, 0]),
+            ..CFG
+        };
+        for (code, want) in [
+            (143, 0),
+            (3, 0),
+            (255, 0),
+            (4, 4),
+            (137, 137),
+            (0, 0),
+            (64, 64),
+        ] {
+            let mut m = Machine::new(cfg);
+            let out = m.step(reaped(Some(code), true), s(1));
+            assert_eq!(out.last(), Some(&Exit(want)), "{code}");
+        }
+        let mut m = Machine::new(Config {
+            success: success_set(&[3]),
+            ..CFG
+        });
+        m.step(Tick, s(3600));
+        assert_eq!(
+            m.step(reaped(Some(143), true), s(3601)).last(),
+            Some(&Exit(3))
+        );
+    }
+
+    #[test]
+    fn idle_expires_after_the_last_connection_on_the_ttl_path() {
+        let idle = Idle::new(s(20));
+        assert_eq!(idle.every, s(2));
+        assert_eq!(Idle::new(s(1)).every, ms(250));
+        assert_eq!(Idle::new(s(3600)).every, s(30));
+        let cfg = Config {
+            idle: Some(idle),
+            expiry: None,
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(m.next_wakeup(), Some(s(2)));
+        assert!(!m.idle_due(s(1)));
+        assert!(m.idle_due(s(2)));
+        // Nobody yet; then a connection at 10 s, held until 30 s.
+        assert_eq!(m.step(Connections(0), s(2)), []);
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        assert_eq!(m.step(Connections(1), s(10)), []);
+        assert_eq!(m.step(Connections(2), s(30)), []);
+        assert_eq!(m.next_wakeup(), Some(s(32)));
+        // Gone at 32: the quiet time runs from 30, the last check seeing it.
+        assert_eq!(m.step(Connections(0), s(32)), []);
+        assert_eq!(m.step(Connections(0), s(48)), []);
+        // The next look is exactly when the quiet time is up, not later.
+        assert_eq!(m.next_wakeup(), Some(s(50)));
+        assert_eq!(
+            m.step(Connections(0), s(50)),
+            [Action::Note(N::Expired(Expiry::Idle)), TERM_ALL]
+        );
+        assert_eq!(m.phase(), Phase::Draining { kill_at: s(60) });
+        assert!(!m.idle_due(s(100)));
+        assert_eq!(m.step(Connections(0), s(51)), []);
+        assert_eq!(
+            m.step(reaped(Some(143), true), s(52)).last(),
+            Some(&Exit(3))
+        );
+        // Without --idle: no check is ever due, nothing is scheduled.
+        let m = Machine::new(NO_TTL);
+        assert!(!m.idle_due(s(1_000_000)));
+        assert_eq!(m.next_wakeup(), None);
+    }
+
+    #[test]
+    fn idle_and_ttl_whichever_comes_first() {
+        let cfg = Config {
+            idle: Some(Idle::new(s(20))),
+            expiry: Some(s(5)),
+            warn_before: s(1),
+            ..CFG
+        };
+        let mut m = Machine::new(cfg);
+        assert_eq!(m.next_wakeup(), Some(s(2)));
+        m.step(Connections(1), s(2));
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        assert_eq!(
+            m.step(Tick, s(4)),
+            [Action::Note(N::WillExpire { left: s(1) })]
+        );
+        assert_eq!(m.next_wakeup(), Some(s(4)));
+        m.step(Connections(1), s(4));
+        assert_eq!(m.next_wakeup(), Some(s(5)));
+        assert_eq!(
+            m.step(Tick, s(5)),
+            [Action::Note(N::Expired(Expiry::Time)), TERM_ALL]
+        );
+    }
+
+    #[test]
+    fn extreme_times_saturate_instead_of_panicking() {
+        let huge = Config {
+            grace: Duration::MAX,
+            expiry: Some(Duration::MAX),
+            warn_before: Duration::MAX,
+            idle: Some(Idle::new(Duration::MAX)),
+            ..CFG
+        };
+        for cfg in [
+            huge,
+            Config {
+                expiry: Some(Duration::ZERO),
+                ..huge
+            },
+        ] {
+            for now in [Duration::ZERO, s(1), Duration::MAX] {
+                let mut m = Machine::new(cfg);
+                for ev in [
+                    Tick,
+                    Connections(0),
+                    Connections(1),
+                    Signal(10),
+                    Signal(SIGTERM),
+                    Tick,
+                    Signal(SIGTERM),
+                    Tick,
+                    reaped(Some(1), false),
+                    Signal(i32::MAX),
+                    Signal(-1),
+                    reaped(None, true),
+                ] {
+                    m.step(ev, now);
+                    m.next_wakeup();
+                    m.idle_due(now);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rewrite_tables_ignore_out_of_range_pairs() {
+        let t = rewrites(3, &[(-1, 5), (65, 1), (1, 300), (2, -4), (10, 12)]);
+        let mut want = identity();
+        want[15] = 3;
+        want[10] = 12;
+        assert_eq!(t, want);
     }
 }

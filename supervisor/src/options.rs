@@ -8,22 +8,31 @@
 //!   variable, and a variable that a flag overrides is not even validated.
 //!   An empty variable counts as unset (ECS overrides may write "").
 //! - Every bad value is reported, each as one line naming the flag or the
-//!   variable, the value and the expected form; nothing here panics.
+//!   variable, the value and the expected form or range; nothing here
+//!   panics, and every accepted value is in range for the time arithmetic
+//!   and formatting done later (durations up to 100y, instants within
+//!   1970-01-01..=9999-12-31): what passes here cannot panic after the
+//!   spawn.
+//! - Repeatable options (`--rewrite`, `--success-exit-code`) accumulate;
+//!   their variables hold a comma-separated list. A later `--rewrite` of
+//!   the same signal wins, as with dumb-init's `-r`.
 //!
 //! Hand-rolled rather than clap: clap costs ~200 KB in a binary whose whole
-//! budget is 699 KB, for six options.
+//! budget is 699 KB, for a dozen options.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::log::Level;
+use crate::signals;
 
 pub const USAGE: &str = "\
 Usage: vanish-init [OPTIONS] [--] COMMAND [ARGS...]
 
-A tiny PID 1: runs COMMAND, reaps every zombie, forwards signals, and
-expires after a TTL or at a deadline (SIGTERM, then SIGKILL after --grace).
+A tiny PID 1: runs COMMAND, reaps every zombie, forwards every signal, and
+expires after a TTL, at a deadline or when idle (the stop signal, then
+SIGKILL after --grace).
 
 Options (each has an env mirror; the flag wins):
       --ttl DURATION          lifetime, e.g. 90s, 30m, 1h30m      [VANISH_TTL]
@@ -31,22 +40,35 @@ Options (each has an env mirror; the flag wins):
                                                               [VANISH_DEADLINE]
                               (with both, the earlier wins; with neither,
                               no expiry)
-      --grace DURATION        SIGTERM → SIGKILL delay (default 10s)
+      --grace DURATION        stop signal → SIGKILL delay (default 10s)
                                                                  [VANISH_GRACE]
       --ttl-exit-code N       exit code on expiry (default 0)
                                                          [VANISH_TTL_EXIT_CODE]
       --signal-target T       group (default) or child   [VANISH_SIGNAL_TARGET]
       --warn-before DURATION  warn this long before expiry (default 5m)
                                                            [VANISH_WARN_BEFORE]
+      --idle DURATION         also expire after this long with no connection
+                              from outside to a listening port  [VANISH_IDLE]
+      --idle-ports LIST       ports that count, e.g. 80,443 (default: every
+                              listening port)              [VANISH_IDLE_PORTS]
+      --stop-signal SIG       sent at expiry, and what an outside SIGTERM
+                              becomes (default TERM)      [VANISH_STOP_SIGNAL]
+  -r, --rewrite FROM:TO       forward signal FROM as TO (TO 0: drop it);
+                              repeatable, e.g. USR1:HUP         [VANISH_REWRITE]
+  -e, --success-exit-code N   report the child's exit code N as 0, e.g. 143;
+                              repeatable             [VANISH_SUCCESS_EXIT_CODE]
   -v, --verbose               also log each forwarded signal and reaped pid
   -q, --quiet                 only warnings (-qq: only errors)
                               [VANISH_LOG=off|error|warn|info|debug]
   -h, --help                  print this help
   -V, --version               print the version
 
+Signals are names (QUIT, SIGQUIT, RTMIN+2) or numbers; lists are
+comma-separated in the variables.
+
 Exit status: the child's (its code, or 128+N if signal N killed it); the
---ttl-exit-code on expiry; 127 command not found; 126 not executable;
-2 usage error.
+--ttl-exit-code on expiry (TTL, deadline or idle); 127 command not found;
+126 not executable; 2 usage error.
 ";
 
 /// Where signals from outside go.
@@ -66,6 +88,14 @@ pub struct Options {
     pub ttl_exit_code: u8,
     pub target: Target,
     pub warn_before: Duration,
+    pub idle: Option<Duration>,
+    /// Ports whose connections count for `idle`; empty = every listening one.
+    pub idle_ports: Vec<u16>,
+    pub stop_signal: i32,
+    /// (from, to) in the order given; to = 0 drops the signal.
+    pub rewrite: Vec<(i32, i32)>,
+    /// Child exit codes reported as 0.
+    pub success_codes: Vec<u8>,
     pub log: Level,
     pub command: Vec<OsString>,
 }
@@ -106,15 +136,31 @@ impl fmt::Display for Error {
     }
 }
 
-/// The six options that take a value: flag, env mirror.
+/// The options that take one value: flag, env mirror.
 const TTL: (&str, &str) = ("--ttl", "VANISH_TTL");
 const DEADLINE: (&str, &str) = ("--deadline", "VANISH_DEADLINE");
 const GRACE: (&str, &str) = ("--grace", "VANISH_GRACE");
 const EXIT: (&str, &str) = ("--ttl-exit-code", "VANISH_TTL_EXIT_CODE");
 const TARGET: (&str, &str) = ("--signal-target", "VANISH_SIGNAL_TARGET");
 const WARN: (&str, &str) = ("--warn-before", "VANISH_WARN_BEFORE");
-const VALUED: [(&str, &str); 6] = [TTL, DEADLINE, GRACE, EXIT, TARGET, WARN];
+const STOP: (&str, &str) = ("--stop-signal", "VANISH_STOP_SIGNAL");
+const IDLE: (&str, &str) = ("--idle", "VANISH_IDLE");
+const IDLE_PORTS: (&str, &str) = ("--idle-ports", "VANISH_IDLE_PORTS");
+const VALUED: [(&str, &str); 9] = [
+    TTL, DEADLINE, GRACE, EXIT, TARGET, WARN, STOP, IDLE, IDLE_PORTS,
+];
+/// The repeatable options: long flag, short flag, env mirror (a list).
+const REWRITE: (&str, &str, &str) = ("--rewrite", "-r", "VANISH_REWRITE");
+const SUCCESS: (&str, &str, &str) = ("--success-exit-code", "-e", "VANISH_SUCCESS_EXIT_CODE");
+const REPEATED: [(&str, &str, &str); 2] = [REWRITE, SUCCESS];
 const ENV_LOG: &str = "VANISH_LOG";
+
+/// The longest duration accepted anywhere (TTL, grace, warning, idle): far
+/// beyond any review app, and far from every overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 31_557_600);
+const MAX_DURATION_TEXT: &str = "0s to 100y";
+/// 9999-12-31T23:59:59Z, the last instant RFC 3339 can write.
+const MAX_INSTANT_SECS: u64 = 253_402_300_799;
 
 /// Parses `args` (without `argv[0]`) and the environment seen through `env`.
 pub fn parse<I, E>(args: I, env: E) -> Result<Parsed, Vec<Error>>
@@ -123,7 +169,8 @@ where
     E: Fn(&str) -> Option<OsString>,
 {
     let mut errors = Vec::new();
-    let mut flags: [Option<String>; 6] = Default::default();
+    let mut flags: [Option<String>; 9] = Default::default();
+    let mut repeated: [Vec<String>; 2] = Default::default();
     let (mut verbose, mut quiet) = (0i32, 0i32);
     let mut command = Vec::new();
     let mut args = args.into_iter();
@@ -142,6 +189,10 @@ where
         }
         let (name, inline) = match s.split_once('=') {
             Some((n, v)) if s.starts_with("--") => (n, Some(v.to_owned())),
+            // getopt style: -e143, -r15:3.
+            _ if s.len() > 2 && (s.starts_with("-e") || s.starts_with("-r")) => {
+                (&s[..2], Some(s[2..].to_owned()))
+            }
             _ => (s, None),
         };
         match name {
@@ -154,16 +205,26 @@ where
                     if c == 'v' { verbose += 1 } else { quiet += 1 }
                 }
             }
-            _ => match VALUED.iter().position(|(flag, _)| *flag == name) {
-                Some(i) => {
-                    let value = inline.or_else(|| args.next().map(lossy));
-                    match value {
-                        Some(v) => flags[i] = Some(v),
-                        None => errors.push(Error::MissingValue(VALUED[i].0)),
+            _ => {
+                let single = VALUED.iter().position(|(flag, _)| *flag == name);
+                let multi = REPEATED
+                    .iter()
+                    .position(|(long, short, _)| *long == name || *short == name);
+                let flag = match (single, multi) {
+                    (Some(i), _) => VALUED[i].0,
+                    (None, Some(i)) => REPEATED[i].0,
+                    (None, None) => {
+                        errors.push(Error::Unknown(name.to_owned()));
+                        continue;
                     }
+                };
+                match (inline.or_else(|| args.next().map(lossy)), single, multi) {
+                    (None, _, _) => errors.push(Error::MissingValue(flag)),
+                    (Some(v), Some(i), _) => flags[i] = Some(v),
+                    (Some(v), None, Some(i)) => repeated[i].push(v),
+                    (Some(_), None, None) => {}
                 }
-                None => errors.push(Error::Unknown(name.to_owned())),
-            },
+            }
         }
     }
     command.extend(args);
@@ -177,6 +238,24 @@ where
             None => env_str(var).map(|v| (var.to_owned(), v)),
         }
     };
+    // Every use of the flag if given, else the variable's list items.
+    let pick_all = |i: usize| -> Vec<(String, String)> {
+        let (flag, _, var) = REPEATED[i];
+        if !repeated[i].is_empty() {
+            return repeated[i]
+                .iter()
+                .map(|v| (flag.to_owned(), v.clone()))
+                .collect();
+        }
+        env_str(var)
+            .map(|list| {
+                list.split(',')
+                    .filter(|item| !item.trim().is_empty())
+                    .map(|item| (var.to_owned(), item.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
 
     let e = &mut errors;
     let ttl = pick(0).and_then(|(n, v)| keep(e, duration(n, v)));
@@ -185,6 +264,17 @@ where
     let exit = pick(3).and_then(|(n, v)| keep(e, exit_code(n, v)));
     let target = pick(4).and_then(|(n, v)| keep(e, target(n, v)));
     let warn = pick(5).and_then(|(n, v)| keep(e, duration(n, v)));
+    let stop = pick(6).and_then(|(n, v)| keep(e, stop_signal(n, v)));
+    let idle = pick(7).and_then(|(n, v)| keep(e, duration(n, v)));
+    let idle_ports = pick(8).and_then(|(n, v)| keep(e, ports(n, v)));
+    let rewrite: Vec<(i32, i32)> = pick_all(0)
+        .into_iter()
+        .filter_map(|(n, v)| keep(e, rewrite(n, v)))
+        .collect();
+    let success: Vec<u8> = pick_all(1)
+        .into_iter()
+        .filter_map(|(n, v)| keep(e, exit_code(n, v)))
+        .collect();
     let log = if verbose > 0 || quiet > 0 {
         Some(Level::from_offset(verbose - quiet))
     } else {
@@ -204,6 +294,11 @@ where
         ttl_exit_code: exit.unwrap_or(0),
         target: target.unwrap_or(Target::Group),
         warn_before: warn.unwrap_or(Duration::from_secs(300)),
+        idle,
+        idle_ports: idle_ports.unwrap_or_default(),
+        stop_signal: stop.unwrap_or(signals::SIGTERM),
+        rewrite,
+        success_codes: success,
         log: log.unwrap_or(Level::Info),
         command,
     }))
@@ -235,8 +330,57 @@ fn invalid(name: String, value: String, what: &'static str, expected: &'static s
 }
 
 fn duration(name: String, value: String) -> Result<Duration, Error> {
-    humantime::parse_duration(value.trim())
-        .map_err(|_| invalid(name, value, "duration", "e.g. 30m, 1h30m"))
+    match humantime::parse_duration(value.trim()) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        Ok(_) => Err(invalid(name, value, "duration", MAX_DURATION_TEXT)),
+        // humantime's own overflow: a number, just too big.
+        Err(humantime::DurationError::NumberOverflow) => {
+            Err(invalid(name, value, "duration", MAX_DURATION_TEXT))
+        }
+        Err(_) => Err(invalid(name, value, "duration", "e.g. 30m, 1h30m")),
+    }
+}
+
+/// A signal to send: a name or 1 to 64.
+fn stop_signal(name: String, value: String) -> Result<i32, Error> {
+    signals::parse(value.trim())
+        .filter(|&s| s > 0)
+        .ok_or_else(|| {
+            invalid(
+                name,
+                value,
+                "signal",
+                "a name like QUIT or SIGQUIT, or 1 to 64",
+            )
+        })
+}
+
+/// FROM:TO, FROM any signal we forward (not KILL, STOP or CHLD), TO a
+/// signal or 0 (drop).
+fn rewrite(name: String, value: String) -> Result<(i32, i32), Error> {
+    let parsed = value.trim().split_once(':').and_then(|(from, to)| {
+        let from = signals::parse(from.trim()).filter(|&s| signals::forwardable(s))?;
+        let to = signals::parse(to.trim())?;
+        Some((from, to))
+    });
+    parsed.ok_or_else(|| {
+        invalid(
+            name,
+            value,
+            "rewrite",
+            "FROM:TO, e.g. TERM:QUIT or 15:3; FROM any signal but KILL, STOP, CHLD; TO 0 drops it",
+        )
+    })
+}
+
+/// Comma-separated TCP ports, 1 to 65535.
+fn ports(name: String, value: String) -> Result<Vec<u16>, Error> {
+    let list: Option<Vec<u16>> = value
+        .split(',')
+        .map(|p| p.trim().parse::<u16>().ok().filter(|&p| p > 0))
+        .collect();
+    list.filter(|l| !l.is_empty())
+        .ok_or_else(|| invalid(name, value, "port list", "e.g. 80,443 (ports 1 to 65535)"))
 }
 
 fn exit_code(name: String, value: String) -> Result<u8, Error> {
@@ -273,7 +417,8 @@ fn rfc3339(name: String, value: String) -> Result<SystemTime, Error> {
     let s = value.trim();
     if s.ends_with(['Z', 'z']) {
         let utc = format!("{}Z", &s[..s.len() - 1]).replacen(['t', ' '], "T", 1);
-        return humantime::parse_rfc3339(&utc).map_err(|_| bad());
+        let at = humantime::parse_rfc3339(&utc).map_err(|_| bad())?;
+        return in_range(at, name, value);
     }
     let split = s.len().checked_sub(6).filter(|&i| s.is_char_boundary(i));
     let Some(i) = split else { return Err(bad()) };
@@ -295,7 +440,23 @@ fn rfc3339(name: String, value: String) -> Result<SystemTime, Error> {
     } else {
         at.checked_add(shift)
     };
-    utc.ok_or_else(bad)
+    in_range(utc.ok_or_else(bad)?, name, value)
+}
+
+/// Instants RFC 3339 can write back (the start line prints the deadline).
+fn in_range(at: SystemTime, name: String, value: String) -> Result<SystemTime, Error> {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs());
+    match secs {
+        Ok(s) if s <= MAX_INSTANT_SECS => Ok(at),
+        _ => Err(invalid(
+            name,
+            value,
+            "RFC 3339 instant",
+            "1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
+        )),
+    }
 }
 
 /// When the supervisor expires, on its monotonic clock (time since start),
@@ -371,6 +532,11 @@ mod tests {
                 ttl_exit_code: 0,
                 target: Target::Group,
                 warn_before: S(300),
+                idle: None,
+                idle_ports: vec![],
+                stop_signal: 15,
+                rewrite: vec![],
+                success_codes: vec![],
                 log: Level::Info,
                 command: vec!["sleep".into(), "5".into()],
             }
@@ -735,5 +901,168 @@ mod tests {
         assert_eq!(with(Some(60), Some(now + S(30))), e(Some(30), None));
         assert_eq!(with(Some(20), Some(now + S(30))), e(Some(20), None));
         assert_eq!(with(Some(20), Some(now - S(5))), e(Some(0), Some(5)));
+    }
+    #[test]
+    fn stop_signal_rewrites_success_codes_and_idle() {
+        let o = opts(
+            &[
+                "--stop-signal",
+                "quit",
+                "-r",
+                "USR1:HUP",
+                "--rewrite=15:0",
+                "-rWINCH:12",
+                "-e",
+                "143",
+                "-e3",
+                "--success-exit-code=7",
+                "--idle",
+                "30m",
+                "--idle-ports",
+                "80, 443",
+                "x",
+            ],
+            &[
+                ("VANISH_REWRITE", "banana"),
+                ("VANISH_SUCCESS_EXIT_CODE", "x"),
+            ],
+        );
+        assert_eq!(o.stop_signal, 3);
+        assert_eq!(o.rewrite, [(10, 1), (15, 0), (28, 12)]);
+        assert_eq!(o.success_codes, [143, 3, 7]);
+        assert_eq!(o.idle, Some(S(1800)));
+        assert_eq!(o.idle_ports, [80, 443]);
+
+        let o = opts(
+            &["x"],
+            &[
+                ("VANISH_STOP_SIGNAL", "SIGWINCH"),
+                ("VANISH_REWRITE", "USR1:HUP, ,SIGUSR2:0"),
+                ("VANISH_SUCCESS_EXIT_CODE", "143,130"),
+                ("VANISH_IDLE", "2s"),
+                ("VANISH_IDLE_PORTS", "8080"),
+            ],
+        );
+        assert_eq!(o.stop_signal, 28);
+        assert_eq!(o.rewrite, [(10, 1), (12, 0)]);
+        assert_eq!(o.success_codes, [143, 130]);
+        assert_eq!((o.idle, o.idle_ports), (Some(S(2)), vec![8080]));
+
+        // Empty variables are unset.
+        let o = opts(
+            &["x"],
+            &[
+                ("VANISH_IDLE", ""),
+                ("VANISH_STOP_SIGNAL", ""),
+                ("VANISH_REWRITE", ""),
+            ],
+        );
+        assert_eq!((o.idle, o.stop_signal, o.rewrite), (None, 15, vec![]));
+        assert_eq!(
+            err(&["-e"], &[]),
+            [
+                "--success-exit-code: missing value (see --help)",
+                "no command given (see --help)"
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_one_past_is_an_error() {
+        assert_eq!(opts(&["--ttl", "100y", "x"], &[]).ttl, Some(MAX_DURATION));
+        assert_eq!(err(&["--ttl", "100y 1s", "x"], &[]).len(), 1);
+        let last = opts(&["--deadline", "9999-12-31T23:59:59Z", "x"], &[]).deadline;
+        assert_eq!(last, Some(UNIX_EPOCH + S(MAX_INSTANT_SECS)));
+        assert_eq!(
+            opts(&["--deadline", "1970-01-01T00:00:00Z", "x"], &[]).deadline,
+            Some(UNIX_EPOCH)
+        );
+        assert_eq!(
+            opts(&["--deadline", "1970-01-01T01:00:00+01:00", "x"], &[]).deadline,
+            Some(UNIX_EPOCH)
+        );
+        assert_eq!(
+            err(&["--deadline", "1969-12-31T23:59:59Z", "x"], &[]).len(),
+            1
+        );
+    }
+
+    /// No input panics: hostile values for every option, alone and through
+    /// `expiry` with the extreme clocks.
+    #[test]
+    fn no_input_panics() {
+        let values = [
+            "",
+            " ",
+            "-",
+            "--",
+            ":",
+            "::",
+            "0",
+            "-0",
+            "1",
+            "64",
+            "65",
+            "-1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999999y",
+            "1ns",
+            "100y",
+            "10000y",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "1970-01-01T00:00:00+00:00",
+            "é",
+            "ééééééé",
+            "+00:00",
+            "T+99:99",
+            "RTMIN+",
+            "RTMAX-99",
+            "SIG",
+            "0:0",
+            "1:",
+            ":1",
+            "TERM:TERM:TERM",
+            "80,",
+            ",",
+            "65535",
+            "\u{0}",
+        ];
+        let flags = [
+            "--ttl",
+            "--deadline",
+            "--grace",
+            "--ttl-exit-code",
+            "--signal-target",
+            "--warn-before",
+            "--stop-signal",
+            "--idle",
+            "--idle-ports",
+            "--rewrite",
+            "--success-exit-code",
+            "-e",
+            "-r",
+        ];
+        for flag in flags {
+            for v in values {
+                if let Ok(Parsed::Run(o)) = run(&[flag, v, "x"], &[]) {
+                    for now in [
+                        UNIX_EPOCH,
+                        UNIX_EPOCH + S(MAX_INSTANT_SECS),
+                        SystemTime::now(),
+                    ] {
+                        let _ = o.expiry(now);
+                    }
+                }
+                let joined = format!("{flag}={v}");
+                let _ = run(&[&joined, "x"], &[]);
+            }
+        }
+        for (_, var) in VALUED {
+            for v in values {
+                let _ = run(&["x"], &[(var, v)]);
+            }
+        }
     }
 }

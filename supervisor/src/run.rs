@@ -7,17 +7,21 @@
 //!   due (so an idle supervisor never wakes).
 //! - Time is measured on the monotonic clock from one `Instant` taken at
 //!   start; the wall clock is read once, to place a `--deadline`.
+//! - Nothing after the spawn can panic on a value from the user: options
+//!   are range-checked before it, arithmetic saturates, and formatting of
+//!   instants is guarded.
 
 use std::ffi::OsString;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::machine::{Action, Config, Event, Machine, Note, To, Why};
+use crate::machine::{self, Action, Config, Event, Expiry, Idle, Machine, Note, To, Why};
 use crate::options::{self, Options, Parsed, Target};
-use crate::{child, info, log, reaper, signals, warn};
+use crate::{child, idle, info, log, reaper, signals, warn};
 
-/// Everything after parsing: returns the exit code.
-pub fn run() -> u8 {
-    let opts = match options::parse(std::env::args_os().skip(1), |k| std::env::var_os(k)) {
+/// Everything after parsing `args` (without `argv[0]`): returns the exit
+/// code.
+pub fn run(args: Vec<OsString>) -> u8 {
+    let opts = match options::parse(args, |k| std::env::var_os(k)) {
         Ok(Parsed::Run(o)) => o,
         Ok(Parsed::Help) => {
             print!("{}", options::USAGE);
@@ -53,10 +57,22 @@ fn supervise(opts: &Options) -> u8 {
             return 1;
         }
     };
-    let pid1 = std::process::id() == 1;
+    let me = std::process::id() as i32;
+    let pid1 = me == 1;
     if !pid1 && let Err(e) = reaper::become_subreaper() {
         warn!("cannot become a child subreaper ({e}); orphans will not be reaped");
     }
+    // Idle expiry needs the connection table; without it (no /proc) an app
+    // in use would look idle, so the setting is dropped, loudly.
+    let idle = opts
+        .idle
+        .filter(|_| match idle::connections(&opts.idle_ports) {
+            Ok(_) => true,
+            Err(e) => {
+                warn!("cannot read /proc/net/tcp ({e}); --idle is off");
+                false
+            }
+        });
     let child = match child::spawn(&opts.command) {
         Ok(pid) => pid,
         Err(e) => {
@@ -66,10 +82,10 @@ fn supervise(opts: &Options) -> u8 {
     };
 
     info!(
-        "started pid={} child={child} command={:?} {}",
-        std::process::id(),
+        "started pid={me} child={child} command={:?} {}{}",
         join(&opts.command),
-        describe_expiry(opts, expiry.after, wall)
+        describe_expiry(opts, expiry.after, wall),
+        describe_extras(opts, idle)
     );
     if let Some(past) = expiry.deadline_past_by {
         warn!(
@@ -83,6 +99,10 @@ fn supervise(opts: &Options) -> u8 {
         expiry: expiry.after,
         warn_before: opts.warn_before,
         ttl_exit_code: opts.ttl_exit_code,
+        stop_signal: opts.stop_signal,
+        rewrite: machine::rewrites(opts.stop_signal, &opts.rewrite),
+        success: machine::success_set(&opts.success_codes),
+        idle: idle.map(Idle::new),
     });
     let target_pid = match opts.target {
         Target::Group => -child,
@@ -91,9 +111,12 @@ fn supervise(opts: &Options) -> u8 {
     let mut child_gone = false;
     let mut child_code = None;
     let mut actions = Vec::with_capacity(8);
+    // Processes already sent SIGKILL, so that a repeated sweep tells what
+    // is new (reaper::kill_everyone).
+    let mut killed = Vec::new();
     loop {
         let timeout = m.next_wakeup().map(|at| at.saturating_sub(start.elapsed()));
-        let event = match signals::wait(&set, timeout) {
+        let event = match signals::wait(&set, timeout, me) {
             Some(signals::SIGCHLD) => {
                 let (main, none_left) = reaper::reap(child);
                 child_gone |= main.is_some();
@@ -109,6 +132,13 @@ fn supervise(opts: &Options) -> u8 {
         // woke us, a deadline that has come is handled now.
         if event != Event::Tick && m.next_wakeup().is_some_and(|at| at <= start.elapsed()) {
             m.step_into(Event::Tick, start.elapsed(), &mut actions);
+        }
+        if m.idle_due(start.elapsed()) {
+            // Unreadable now (it was at start): count as busy, never expire
+            // an app because we went blind.
+            let n = idle::connections(&opts.idle_ports).unwrap_or(1);
+            crate::debug!("idle check: {n} connection(s) from outside");
+            m.step_into(Event::Connections(n), start.elapsed(), &mut actions);
         }
         // Signals first, logging after: a log line never delays a signal.
         for action in &actions {
@@ -127,6 +157,13 @@ fn supervise(opts: &Options) -> u8 {
                     }
                 }
                 Action::Send {
+                    sig: machine::SIGKILL,
+                    to: To::Everyone,
+                } => {
+                    let (n, scans) = reaper::kill_everyone(pid1, child, &mut killed);
+                    crate::debug!("sent SIGKILL to everyone ({n} new, {scans} scan(s))");
+                }
+                Action::Send {
                     sig,
                     to: To::Everyone,
                 } => {
@@ -140,8 +177,12 @@ fn supervise(opts: &Options) -> u8 {
             match action {
                 Action::Note(note) => say(note, opts, expiry.after, target_pid),
                 Action::Exit(code) => {
-                    if child_code != Some(code) {
-                        info!("exiting with code {code} (--ttl-exit-code)");
+                    if m.expired() {
+                        if child_code != Some(code) {
+                            info!("exiting with code {code} (--ttl-exit-code)");
+                        }
+                    } else if let Some(c) = child_code.filter(|&c| c != code) {
+                        info!("exiting with code {code} (--success-exit-code {c})");
                     }
                     return code.clamp(0, 255) as u8;
                 }
@@ -153,7 +194,8 @@ fn supervise(opts: &Options) -> u8 {
 
 fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
     // The hot path (a forwarded signal) formats nothing unless asked to.
-    if matches!(note, Note::Forwarded(_)) && !log::enabled(log::Level::Debug) {
+    if matches!(note, Note::Forwarded { .. } | Note::Dropped(_)) && !log::enabled(log::Level::Debug)
+    {
         return;
     }
     let to = if target_pid < 0 {
@@ -163,15 +205,25 @@ fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
     };
     let grace = human(opts.grace);
     match note {
-        Note::Forwarded(sig) => crate::debug!("forwarded {} to {to}", signals::name(sig)),
-        Note::Stopping(sig) => info!(
-            "got {}; forwarded to {to}, SIGKILL in {grace}",
-            signals::name(sig)
+        Note::Forwarded { got, sent } => {
+            crate::debug!("forwarded {}{} to {to}", signals::name(got), as_(got, sent))
+        }
+        Note::Dropped(sig) => crate::debug!("dropped {} (--rewrite)", signals::name(sig)),
+        Note::Stopping { got, sent } => info!(
+            "got {}; forwarded{} to {to}, SIGKILL in {grace}",
+            signals::name(got),
+            as_(got, sent)
         ),
         Note::WillExpire { left } => warn!("expiring in {}", human(left)),
-        Note::Expired => info!(
-            "expired after {}; sending SIGTERM to all, SIGKILL in {grace}",
-            human(expiry.unwrap_or_default())
+        Note::Expired(Expiry::Time) => info!(
+            "expired after {}; sending {} to all, SIGKILL in {grace}",
+            human(expiry.unwrap_or_default()),
+            signals::name(opts.stop_signal)
+        ),
+        Note::Expired(Expiry::Idle) => info!(
+            "idle: no connection for {}; sending {} to all, SIGKILL in {grace}",
+            human(opts.idle.unwrap_or_default()),
+            signals::name(opts.stop_signal)
         ),
         Note::ChildExited(code) if code > 128 => info!(
             "child killed by {} (exit code {code})",
@@ -189,6 +241,15 @@ fn say(note: Note, opts: &Options, expiry: Option<Duration>, target_pid: i32) {
     }
 }
 
+/// " as SIGQUIT" when a signal was rewritten, else nothing.
+fn as_(got: i32, sent: i32) -> String {
+    if got == sent {
+        String::new()
+    } else {
+        format!(" as {}", signals::name(sent))
+    }
+}
+
 fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) -> String {
     let Some(after) = after else {
         return "expiry=never".to_owned();
@@ -198,20 +259,54 @@ fn describe_expiry(opts: &Options, after: Option<Duration>, wall: SystemTime) ->
         s += &format!("ttl={} ", human(ttl));
     }
     if let Some(d) = opts.deadline {
-        s += &format!("deadline={} ", humantime::format_rfc3339_seconds(d));
+        s += &format!("deadline={} ", rfc3339(d));
     }
     s + &format!(
         "expires_in={} expires_at={}",
         human(after),
-        humantime::format_rfc3339_seconds(wall + after)
+        wall.checked_add(after)
+            .map_or_else(|| "?".to_owned(), rfc3339)
     )
+}
+
+/// The settings beyond expiry that change behaviour, for the start line.
+fn describe_extras(opts: &Options, idle: Option<Duration>) -> String {
+    let mut s = String::new();
+    if let Some(d) = idle {
+        s += &format!(
+            " idle={} idle_check_every={}",
+            human(d),
+            human(Idle::new(d).every)
+        );
+        if !opts.idle_ports.is_empty() {
+            let ports: Vec<String> = opts.idle_ports.iter().map(u16::to_string).collect();
+            s += &format!(" idle_ports={}", ports.join(","));
+        }
+    }
+    if opts.stop_signal != signals::SIGTERM {
+        s += &format!(" stop_signal={}", signals::name(opts.stop_signal));
+    }
+    s
+}
+
+/// RFC 3339, or "?" outside the years 1970-9999 (humantime would panic;
+/// options.rs keeps inputs inside, this keeps the output safe regardless).
+fn rfc3339(t: SystemTime) -> String {
+    let ok = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .is_ok_and(|d| d.as_secs() <= 253_402_300_799);
+    if ok {
+        humantime::format_rfc3339_seconds(t).to_string()
+    } else {
+        "?".to_owned()
+    }
 }
 
 /// Nearest whole second (milliseconds under half a second), humantime
 /// style: a warning due 1s before expiry says "1s", not "999ms".
 fn human(d: Duration) -> String {
     let d = if d >= Duration::from_millis(500) {
-        Duration::from_secs((d + Duration::from_millis(500)).as_secs())
+        Duration::from_secs(d.saturating_add(Duration::from_millis(500)).as_secs())
     } else {
         Duration::from_millis(d.as_millis() as u64)
     };
@@ -240,6 +335,7 @@ mod tests {
             (ms(1500), "2s"),
             (ms(299_999), "5m"),
             (ms(5_400_000), "1h 30m"),
+            (Duration::MAX, "584542046090years 7months 15days 17h 5m 3s"),
         ];
         for (d, want) in rows {
             assert_eq!(human(d), want, "{d:?}");
