@@ -311,6 +311,39 @@ pub async fn list_vanish_tasks(ecs: &Client, cluster: &str) -> Result<Vec<t::Tas
     list_vanish_tasks_by(ecs, cluster, t::DesiredStatus::Running).await
 }
 
+/// The ListTasks filter for vanish's tasks with the given desired status.
+/// The API reference: "When you specify startedBy as the filter, it must be
+/// the only filter that you use" (and the default status filter is
+/// RUNNING). So RUNNING is asked by `startedBy` alone; STOPPED by
+/// `desiredStatus` alone, and `startedBy` is then checked on the described
+/// tasks (`keep`), as is the desired status in both cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    pub started_by: Option<&'static str>,
+    pub desired_status: Option<t::DesiredStatus>,
+}
+
+/// The one filter ListTasks gets for `desired` (see [`ListFilter`]).
+pub fn list_filter(desired: &t::DesiredStatus) -> ListFilter {
+    if *desired == t::DesiredStatus::Running {
+        ListFilter {
+            started_by: Some(crate::contract::STARTED_BY),
+            desired_status: None,
+        }
+    } else {
+        ListFilter {
+            started_by: None,
+            desired_status: Some(desired.clone()),
+        }
+    }
+}
+
+/// Whether a described task is one of vanish's with the desired status.
+pub fn keep(task: &t::Task, desired: &t::DesiredStatus) -> bool {
+    task.started_by() == Some(crate::contract::STARTED_BY)
+        && task.desired_status() == Some(desired.as_str())
+}
+
 /// As [`list_vanish_tasks`], for the given desired status (STOPPED: the
 /// tasks ECS still remembers, about an hour after they stopped).
 pub async fn list_vanish_tasks_by(
@@ -318,15 +351,16 @@ pub async fn list_vanish_tasks_by(
     cluster: &str,
     desired: t::DesiredStatus,
 ) -> Result<Vec<t::Task>, Failure> {
+    let filter = list_filter(&desired);
     let mut arns = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        debug!(call = "ecs:ListTasks", cluster, "aws call");
+        debug!(call = "ecs:ListTasks", cluster, ?filter, "aws call");
         let out = ecs
             .list_tasks()
             .cluster(cluster)
-            .started_by(crate::contract::STARTED_BY)
-            .desired_status(desired.clone())
+            .set_started_by(filter.started_by.map(str::to_string))
+            .set_desired_status(filter.desired_status.clone())
             .set_next_token(token.take())
             .send()
             .await
@@ -339,7 +373,12 @@ pub async fn list_vanish_tasks_by(
     }
     let mut tasks = Vec::with_capacity(arns.len());
     for batch in arns.chunks(DESCRIBE_BATCH) {
-        tasks.extend(describe_tasks(ecs, cluster, batch).await?);
+        tasks.extend(
+            describe_tasks(ecs, cluster, batch)
+                .await?
+                .into_iter()
+                .filter(|t| keep(t, &desired)),
+        );
     }
     Ok(tasks)
 }
@@ -548,5 +587,36 @@ fn container_back(c: &t::ContainerDefinition) -> m::ContainerDefinition {
                 read_only: mp.read_only(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn started_by_is_the_only_filter() {
+        let running = list_filter(&t::DesiredStatus::Running);
+        assert_eq!(running.started_by, Some("vanish"));
+        assert_eq!(running.desired_status, None);
+        let stopped = list_filter(&t::DesiredStatus::Stopped);
+        assert_eq!(stopped.started_by, None);
+        assert_eq!(stopped.desired_status, Some(t::DesiredStatus::Stopped));
+    }
+
+    #[test]
+    fn keep_checks_started_by_and_desired_status_client_side() {
+        let task = |by: &str, desired: &str| {
+            t::Task::builder()
+                .started_by(by)
+                .desired_status(desired)
+                .build()
+        };
+        let run = t::DesiredStatus::Running;
+        let stop = t::DesiredStatus::Stopped;
+        assert!(keep(&task("vanish", "RUNNING"), &run));
+        assert!(!keep(&task("vanish", "STOPPED"), &run));
+        assert!(!keep(&task("someone-else", "STOPPED"), &stop));
+        assert!(keep(&task("vanish", "STOPPED"), &stop));
     }
 }
