@@ -68,7 +68,7 @@ def model_checks(service, operation, params):
         return out
     report = ParamValidator().validate(params, op.input_shape)
     if report.has_errors():
-        for line in report.generate_report().splitlines()[1:]:
+        for line in report.generate_report().splitlines():
             out.append(Violation("model.param-validator", src, operation, line.strip()))
     _walk(params, op.input_shape, op.input_shape.name, service, operation, out)
     return out

@@ -121,7 +121,7 @@ def register_task_definition(p, body_len):
     cds = [c for c in _list(p.get("containerDefinitions")) if isinstance(c, dict)]
     names = [c.get("name") for c in cds]
     essential = {c.get("name"): c.get("essential", True) is not False for c in cds}
-    if cds and not any(essential.values()):
+    if cds and not any(c.get("essential", True) is not False for c in cds):
         out.append(_v("ecs.td.one-essential", op, "no container is essential"))
     seen = set()
     for n in names:
