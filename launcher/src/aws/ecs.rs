@@ -167,6 +167,7 @@ fn volume(v: &m::Volume) -> Result<t::Volume, Failure> {
                         .as_deref()
                         .map(t::EfsTransitEncryption::from),
                 )
+                .set_transit_encryption_port(e.transit_encryption_port)
                 .set_authorization_config(auth)
                 .build()
                 .map_err(|e| bad("efsVolumeConfiguration", e))?,
@@ -468,6 +469,7 @@ pub fn from_sdk_task_definition(
                         file_system_id: e.file_system_id().to_string(),
                         root_directory: e.root_directory().map(str::to_string),
                         transit_encryption: e.transit_encryption().map(|x| x.as_str().to_string()),
+                        transit_encryption_port: e.transit_encryption_port(),
                         authorization_config: e.authorization_config().map(|a| {
                             m::EfsAuthorizationConfig {
                                 access_point_id: a.access_point_id().map(str::to_string),
