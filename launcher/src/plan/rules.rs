@@ -18,7 +18,7 @@
 //! API model's documentation or the Developer Guide); nothing here panics on
 //! input; every problem is reported, not only the first.
 
-use crate::diag::{Diagnostics, Loc};
+use crate::diag::{Diagnostics, Loc, Severity};
 use crate::plan::model::Plan;
 use crate::spec::model::{Service, Spec};
 
@@ -195,10 +195,16 @@ pub fn check(spec: &Spec, plan: &Plan, diags: &mut Diagnostics) {
 /// private registry authentication all need the task execution role.
 fn execution_role(spec: &Spec, plan: &Plan, diags: &mut Diagnostics) {
     let td = &plan.register_task_definition;
-    if td
-        .execution_role_arn
-        .as_deref()
-        .is_some_and(|r| !r.is_empty())
+    // A file that could not be read may hold the role: its error says so.
+    let unread = diags
+        .items()
+        .iter()
+        .any(|d| d.severity == Severity::Error && d.message.starts_with("cannot read "));
+    if unread
+        || td
+            .execution_role_arn
+            .as_deref()
+            .is_some_and(|r| !r.is_empty())
     {
         return;
     }
