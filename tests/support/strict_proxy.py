@@ -13,11 +13,14 @@ A request that breaks any of them is not forwarded: the proxy answers HTTP 400 w
 the error code `VanishStrictViolation` and appends one JSON line per violation
 (rule, source, operation, message) to the violations file, which the Rust side
 (`tests/support/moto.rs`) asserts empty when the test ends. A valid request is
-forwarded unchanged and moto's answer returned unchanged. `/moto-api/` calls (the
-fixture's state manager) pass through unchecked.
+forwarded unchanged and moto's answer returned unchanged, except one: moto echoes a
+task definition back as registered, so DescribeTaskDefinition's answer is given the
+shape ECS really answers with (`strict_rules.real_shape`: its defaults and fields).
+`/moto-api/` calls (the fixture's state manager) pass through unchecked.
 
 Usage: python strict_proxy.py UPSTREAM_URL PORT VIOLATIONS_FILE
-Invariants: listens on 127.0.0.1 only; never rewrites a request or an answer; every
+Invariants: listens on 127.0.0.1 only; never rewrites a request, nor an answer but
+DescribeTaskDefinition's (above); every
 violation names its rule and its source (a model shape path or an ECS document).
 """
 import datetime
@@ -262,6 +265,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         status, headers, data = self._forward(body)
         if status == 200:
             strict_rules.observe(service_of(self.headers), operation, body, data, self.server.state)
+            data = strict_rules.real_shape(service_of(self.headers), operation, data)
         return self._answer(status, headers, data)
 
     do_POST = _handle

@@ -222,8 +222,26 @@ CASES = [
 ]
 
 
+def real_shape_case():
+    """DescribeTaskDefinition's answer gets ECS's defaults and fields."""
+    echo = {"taskDefinition": {"family": "vanish-mr-1", "revision": 1, "containerDefinitions": [
+        {"name": "web", "image": "nginx", "environment": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+         "portMappings": [{"containerPort": 80}]}]}}
+    a = json.loads(strict_rules.real_shape("ecs", "DescribeTaskDefinition", json.dumps(echo).encode()))
+    td = a["taskDefinition"]
+    c = td["containerDefinitions"][0]
+    ok = (c["cpu"] == 0 and c["mountPoints"] == [] and c["volumesFrom"] == [] and c["systemControls"] == []
+          and [e["name"] for e in c["environment"]] == ["B", "A"]
+          and c["portMappings"] == [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}]
+          and td["compatibilities"] == ["EC2", "FARGATE"] and td["requiresAttributes"]
+          and "registeredAt" in td and td["status"] == "ACTIVE")
+    other = strict_rules.real_shape("ecs", "DescribeTasks", b"{}") == b"{}"
+    print(f"{'ok  ' if ok and other else 'FAIL'} DescribeTaskDefinition answers get the real shape")
+    return 0 if ok and other else 1
+
+
 def main():
-    failed = 0
+    failed = real_shape_case()
     covered = set()
     for name, violations, want in CASES:
         rules = sorted({v["rule"] for v in violations})

@@ -275,3 +275,43 @@ def observe(service, operation, body, answer, state):
                 state.task_definitions[key] = p
     elif operation == "RunTask" and isinstance(p.get("clientToken"), str):
         state.tokens[p["clientToken"]] = (_digest(p), True)
+
+
+def real_shape(service, operation, answer):
+    """moto echoes a task definition back as it was registered; ECS answers
+    DescribeTaskDefinition with its defaults filled in and fields of its own
+    (the API reference's example answer): cpu 0 on a container that set none,
+    empty mountPoints / volumesFrom / systemControls, portMappings with
+    hostPort and protocol, environment in its own order, compatibilities,
+    requiresAttributes, registeredAt/registeredBy, status. This gives the
+    answer that shape, so the "register only when changed" check is proven
+    against what ECS really returns, not against moto's echo."""
+    if service != "ecs" or operation != "DescribeTaskDefinition":
+        return answer
+    try:
+        a = json.loads(answer)
+    except ValueError:
+        return answer
+    td = _dict(a.get("taskDefinition"))
+    if not td:
+        return answer
+    for c in _list(td.get("containerDefinitions")):
+        if not isinstance(c, dict):
+            continue
+        c.setdefault("cpu", 0)
+        for k in ("mountPoints", "volumesFrom", "systemControls", "environment"):
+            c.setdefault(k, [])
+        c["environment"] = list(reversed(c["environment"]))
+        for p in _list(c.get("portMappings")):
+            if isinstance(p, dict):
+                p.setdefault("hostPort", p.get("containerPort"))
+                p.setdefault("protocol", "tcp")
+    td.setdefault("volumes", [])
+    td.setdefault("placementConstraints", [])
+    td["compatibilities"] = ["EC2", "FARGATE"]
+    td["requiresAttributes"] = [{"name": "com.amazonaws.ecs.capability.docker-remote-api.1.18"},
+                                {"name": "ecs.capability.task-eni"}]
+    td.setdefault("status", "ACTIVE")
+    td.setdefault("registeredAt", 1767225600.0)
+    td.setdefault("registeredBy", "arn:aws:sts::123456789012:assumed-role/ci/vanish")
+    return json.dumps(a).encode()
