@@ -339,10 +339,14 @@ pub fn list_filter(desired: &t::DesiredStatus) -> ListFilter {
     }
 }
 
-/// Whether a described task is one of vanish's with the desired status.
-pub fn keep(task: &t::Task, desired: &t::DesiredStatus) -> bool {
-    task.started_by() == Some(crate::contract::STARTED_BY)
-        && task.desired_status() == Some(desired.as_str())
+/// Whether a described task is one of vanish's with the desired status:
+/// what the server did not filter (`filter`) is checked here. A desired
+/// status the answer leaves out is not held against the task.
+pub fn keep(task: &t::Task, filter: &ListFilter, desired: &t::DesiredStatus) -> bool {
+    let by = filter.started_by.is_some() || task.started_by() == Some(crate::contract::STARTED_BY);
+    let status = filter.desired_status.is_some()
+        || task.desired_status().is_none_or(|d| d == desired.as_str());
+    by && status
 }
 
 /// As [`list_vanish_tasks`], for the given desired status (STOPPED: the
@@ -378,7 +382,7 @@ pub async fn list_vanish_tasks_by(
             describe_tasks(ecs, cluster, batch)
                 .await?
                 .into_iter()
-                .filter(|t| keep(t, &desired)),
+                .filter(|t| keep(t, &filter, &desired)),
         );
     }
     Ok(tasks)
@@ -607,7 +611,7 @@ mod tests {
     }
 
     #[test]
-    fn keep_checks_started_by_and_desired_status_client_side() {
+    fn keep_checks_client_side_what_the_server_did_not_filter() {
         let task = |by: &str, desired: &str| {
             t::Task::builder()
                 .started_by(by)
@@ -616,9 +620,12 @@ mod tests {
         };
         let run = t::DesiredStatus::Running;
         let stop = t::DesiredStatus::Stopped;
-        assert!(keep(&task("vanish", "RUNNING"), &run));
-        assert!(!keep(&task("vanish", "STOPPED"), &run));
-        assert!(!keep(&task("someone-else", "STOPPED"), &stop));
-        assert!(keep(&task("vanish", "STOPPED"), &stop));
+        let (frun, fstop) = (list_filter(&run), list_filter(&stop));
+        // RUNNING: the server filtered startedBy; the desired status is checked here.
+        assert!(keep(&task("vanish", "RUNNING"), &frun, &run));
+        assert!(!keep(&task("vanish", "STOPPED"), &frun, &run));
+        // STOPPED: the server filtered the desired status; startedBy is checked here.
+        assert!(!keep(&task("someone-else", "STOPPED"), &fstop, &stop));
+        assert!(keep(&task("vanish", "STOPPED"), &fstop, &stop));
     }
 }
