@@ -5,8 +5,8 @@
 //!   expired credentials say so and how to fix it; every other API error is
 //!   `<action> failed: <code>: <message>`.
 //! - A response that arrived but cannot be parsed (the SDK's ResponseError:
-//!   a body of the wrong shape, an error without a code) is "unexpected
-//!   response from <endpoint> to <action>", never "cannot reach AWS".
+//!   a body of the wrong shape, an error without a code) is `unexpected
+//!   response from <endpoint> to <action>`, never "cannot reach AWS".
 //! - The result is always an `exit::Failure` with `Exit::Aws`; callers that
 //!   expect a particular service error (e.g. "no such task definition")
 //!   inspect `code()` before calling `classify`.
