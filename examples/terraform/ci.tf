@@ -94,8 +94,20 @@ resource "aws_iam_role" "ci" {
 data "aws_iam_policy_document" "vanish" {
   statement {
     sid       = "VanishTaskDefinitions"
-    actions   = ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"]
+    actions   = ["ecs:DescribeTaskDefinition"]
     resources = ["*"]
+  }
+
+  # Only vanish's family, and only with the vanish:name tag vanish always sets.
+  statement {
+    sid       = "VanishRegisterTaskDefinitions"
+    actions   = ["ecs:RegisterTaskDefinition"]
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task-definition/vanish-*"]
+    condition {
+      test     = "Null"
+      variable = "aws:RequestTag/vanish:name"
+      values   = ["false"]
+    }
   }
 
   statement {
@@ -111,12 +123,29 @@ data "aws_iam_policy_document" "vanish" {
 
   statement {
     sid       = "VanishManageTasks"
-    actions   = ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask"]
+    actions   = ["ecs:DescribeTasks", "ecs:ListTasks"]
     resources = ["*"]
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"
       values   = [aws_ecs_cluster.review.arn]
+    }
+  }
+
+  # StopTask reaches only tasks that carry vanish's tag.
+  statement {
+    sid       = "VanishStopTasks"
+    actions   = ["ecs:StopTask"]
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task/*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [aws_ecs_cluster.review.arn]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/vanish:name"
+      values   = ["false"]
     }
   }
 
@@ -155,7 +184,7 @@ data "aws_iam_policy_document" "vanish" {
 
   statement {
     sid       = "VanishReadLogs"
-    actions   = ["logs:FilterLogEvents", "logs:GetLogEvents"]
+    actions   = ["logs:GetLogEvents"]
     resources = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${var.log_group_prefix}*:*"]
   }
 }

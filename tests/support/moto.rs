@@ -1,10 +1,16 @@
 //! A moto server per test: started on 127.0.0.1 on a free port, answered
-//! within a deadline, killed on drop; plus the fixture helper
+//! within a deadline, killed on drop; in front of it the strict proxy
+//! (`strict_proxy.py`), which checks every request against botocore's service
+//! models and the ECS rules moto does not enforce; plus the fixture helper
 //! (`moto_fixture.py`) that plays AWS's part where moto lacks it, and a
-//! `vanish` command pointed at the server with dummy credentials.
+//! `vanish` command pointed at the proxy with dummy credentials.
 //!
 //! Invariants: a missing moto is a failure naming `scripts/test.sh`, never a
-//! skip; nothing reads the real ~/.aws; every wait has a deadline.
+//! skip; nothing reads the real ~/.aws; every wait has a deadline; vanish
+//! talks only to the proxy (`endpoint`), and a test whose requests broke a
+//! rule fails when its `Moto` is dropped (the proxy answered those requests
+//! 400 `VanishStrictViolation` and recorded them in `violations`). The fixture
+//! plays AWS's part and talks to moto directly (`moto_endpoint`).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -17,7 +23,13 @@ use crate::{Output, bin, run, workspace_root};
 #[derive(Debug)]
 pub struct Moto {
     child: Child,
+    proxy: Child,
+    /// The strict proxy's URL: what vanish is pointed at.
     pub endpoint: String,
+    /// moto's own URL (the fixture's; no checks).
+    pub moto_endpoint: String,
+    /// JSON lines, one per rule a request broke (see `strict_proxy.py`).
+    pub violations: PathBuf,
     pub dir: PathBuf,
 }
 
@@ -33,14 +45,33 @@ fn moto_server() -> PathBuf {
     path
 }
 
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn await_port(port: u16, what: &str, child: &mut Child) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited ({status}) before it answered on port {port}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{what} did not answer on port {port} within 60s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 impl Moto {
-    /// Starts moto, creates the default cluster and holds tasks RUNNING.
+    /// Starts moto and the strict proxy in front of it, creates the default
+    /// cluster and holds tasks RUNNING.
     pub fn start() -> Moto {
         let server = moto_server();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("vanish-moto-{port}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let log = std::fs::File::create(dir.join("moto.log")).expect("moto log");
@@ -51,19 +82,31 @@ impl Moto {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", server.display()));
+        let mut child = child;
+        await_port(port, "moto", &mut child);
+        let moto_endpoint = format!("http://127.0.0.1:{port}");
+        let violations = dir.join("violations.jsonl");
+        let proxy_port = free_port();
+        let plog = std::fs::File::create(dir.join("proxy.log")).expect("proxy log");
+        let mut proxy = Command::new(python())
+            .arg(workspace_root().join("tests/support/strict_proxy.py"))
+            .arg(&moto_endpoint)
+            .arg(proxy_port.to_string())
+            .arg(&violations)
+            .stdin(Stdio::null())
+            .stdout(plog.try_clone().expect("log"))
+            .stderr(plog)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting the strict proxy: {e}"));
+        await_port(proxy_port, "the strict proxy", &mut proxy);
         let moto = Moto {
             child,
-            endpoint: format!("http://127.0.0.1:{port}"),
+            proxy,
+            endpoint: format!("http://127.0.0.1:{proxy_port}"),
+            moto_endpoint,
+            violations,
             dir,
         };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "moto did not answer on port {port} within 60s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
         // Empty AWS config files: isolate from ~/.aws without warnings.
         std::fs::write(moto.dir.join("config"), "").expect("config");
         std::fs::write(moto.dir.join("credentials"), "").expect("credentials");
@@ -71,21 +114,37 @@ impl Moto {
         moto
     }
 
-    fn python(&self) -> PathBuf {
-        moto_server().parent().expect("bin dir").join("python")
+    /// The rules the requests so far broke, one line each (empty: none).
+    pub fn violations(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.violations)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Forgets the violations so far: for a test that sends a bad request on
+    /// purpose and has asserted what the proxy recorded.
+    pub fn clear_violations(&self) {
+        std::fs::write(&self.violations, "").expect("clearing violations");
     }
 
     /// Runs the fixture helper; panics on failure; returns its stdout.
     pub fn fixture(&self, args: &[&str]) -> String {
         let script = workspace_root().join("tests/support/moto_fixture.py");
         let out = run(
-            Command::new(self.python())
+            Command::new(python())
                 .arg(&script)
-                .arg(&self.endpoint)
+                .arg(&self.moto_endpoint)
                 .args(args),
             Duration::from_secs(120),
         );
-        assert_eq!(out.code(), 0, "fixture {args:?} failed: {out:?}");
+        assert_eq!(
+            out.code(),
+            0,
+            "fixture {args:?} failed: {out:?}\nstrict AWS layer violations so far: {:#?}",
+            self.violations()
+        );
         out.stdout
     }
 
@@ -119,6 +178,11 @@ impl Moto {
     }
 }
 
+/// The venv's python (beside moto_server).
+pub fn python() -> PathBuf {
+    moto_server().parent().expect("bin dir").join("python")
+}
+
 /// A Plan as `vanish render` would print it.
 pub fn write_plan(path: &Path, name: &str, image: &str, expires_at: &str) {
     let json = format!(
@@ -144,8 +208,18 @@ pub fn write_plan(path: &Path, name: &str, image: &str, expires_at: &str) {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        let _ = self.proxy.kill();
+        let _ = self.proxy.wait();
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let violations = self.violations();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the strict AWS layer rejected {} request(s) that moto would have accepted:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
     }
 }

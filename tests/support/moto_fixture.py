@@ -15,6 +15,8 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
   await NAME [TIMEOUT]        wait for a RUNNING vanish task named NAME, print its ARN
   iso SECONDS                 print the epoch time SECONDS as RFC 3339 (UTC)
   stop TASK_ARN               stop the task and let it reach STOPPED
+  drop-eni NAME               delete the network interface of the RUNNING vanish
+                              task NAME (as EC2 forgets an ENI when its task stops)
 """
 import json
 import sys
@@ -175,5 +177,9 @@ elif cmd == "stop":
     ecs.stop_task(cluster="default", task=args[0], reason="fixture stop")
     moto_api("/moto-api/state-manager/set-transition",
              {"model_name": "ecs::task", "transition": {"progression": "immediate"}})
+elif cmd == "drop-eni":
+    t = tasks_named(args[0])[0]
+    ec2.delete_network_interface(NetworkInterfaceId=eni_of(t))
+    print(eni_of(t))
 else:
     sys.exit(f"unknown command {cmd}")

@@ -90,7 +90,11 @@ pub async fn default_network(ec2: &Client) -> Result<DefaultNetwork, Failure> {
     })
 }
 
-/// DescribeNetworkInterfaces for the given ENI ids (at most a few hundred).
+/// DescribeNetworkInterfaces for the given ENI ids (at most a few hundred),
+/// by the `network-interface-id` filter: an id EC2 does not know (the task
+/// stopped, or a brand-new ENI EC2 does not show yet) is simply absent from
+/// the answer, where `NetworkInterfaceIds` would fail the whole call with
+/// `InvalidNetworkInterfaceID.NotFound`.
 pub async fn network_interfaces(
     ec2: &Client,
     ids: &[String],
@@ -105,9 +109,29 @@ pub async fn network_interfaces(
     );
     let out = ec2
         .describe_network_interfaces()
-        .set_network_interface_ids(Some(ids.to_vec()))
+        .filters(eni_filter(ids))
         .send()
         .await
         .map_err(|e| classify("ec2:DescribeNetworkInterfaces", e))?;
     Ok(out.network_interfaces.unwrap_or_default())
+}
+
+/// The `network-interface-id` filter for `ids`.
+pub fn eni_filter(ids: &[String]) -> Filter {
+    Filter::builder()
+        .name("network-interface-id")
+        .set_values(Some(ids.to_vec()))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enis_are_looked_up_by_filter_not_by_id() {
+        let f = eni_filter(&["eni-1".to_string(), "eni-2".to_string()]);
+        assert_eq!(f.name(), Some("network-interface-id"));
+        assert_eq!(f.values(), ["eni-1", "eni-2"]);
+    }
 }

@@ -167,6 +167,7 @@ fn volume(v: &m::Volume) -> Result<t::Volume, Failure> {
                         .as_deref()
                         .map(t::EfsTransitEncryption::from),
                 )
+                .set_transit_encryption_port(e.transit_encryption_port)
                 .set_authorization_config(auth)
                 .build()
                 .map_err(|e| bad("efsVolumeConfiguration", e))?,
@@ -311,6 +312,43 @@ pub async fn list_vanish_tasks(ecs: &Client, cluster: &str) -> Result<Vec<t::Tas
     list_vanish_tasks_by(ecs, cluster, t::DesiredStatus::Running).await
 }
 
+/// The ListTasks filter for vanish's tasks with the given desired status.
+/// The API reference: "When you specify startedBy as the filter, it must be
+/// the only filter that you use" (and the default status filter is
+/// RUNNING). So RUNNING is asked by `startedBy` alone; STOPPED by
+/// `desiredStatus` alone, and `startedBy` is then checked on the described
+/// tasks (`keep`), as is the desired status in both cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    pub started_by: Option<&'static str>,
+    pub desired_status: Option<t::DesiredStatus>,
+}
+
+/// The one filter ListTasks gets for `desired` (see [`ListFilter`]).
+pub fn list_filter(desired: &t::DesiredStatus) -> ListFilter {
+    if *desired == t::DesiredStatus::Running {
+        ListFilter {
+            started_by: Some(crate::contract::STARTED_BY),
+            desired_status: None,
+        }
+    } else {
+        ListFilter {
+            started_by: None,
+            desired_status: Some(desired.clone()),
+        }
+    }
+}
+
+/// Whether a described task is one of vanish's with the desired status:
+/// what the server did not filter (`filter`) is checked here. A desired
+/// status the answer leaves out is not held against the task.
+pub fn keep(task: &t::Task, filter: &ListFilter, desired: &t::DesiredStatus) -> bool {
+    let by = filter.started_by.is_some() || task.started_by() == Some(crate::contract::STARTED_BY);
+    let status = filter.desired_status.is_some()
+        || task.desired_status().is_none_or(|d| d == desired.as_str());
+    by && status
+}
+
 /// As [`list_vanish_tasks`], for the given desired status (STOPPED: the
 /// tasks ECS still remembers, about an hour after they stopped).
 pub async fn list_vanish_tasks_by(
@@ -318,15 +356,16 @@ pub async fn list_vanish_tasks_by(
     cluster: &str,
     desired: t::DesiredStatus,
 ) -> Result<Vec<t::Task>, Failure> {
+    let filter = list_filter(&desired);
     let mut arns = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        debug!(call = "ecs:ListTasks", cluster, "aws call");
+        debug!(call = "ecs:ListTasks", cluster, ?filter, "aws call");
         let out = ecs
             .list_tasks()
             .cluster(cluster)
-            .started_by(crate::contract::STARTED_BY)
-            .desired_status(desired.clone())
+            .set_started_by(filter.started_by.map(str::to_string))
+            .set_desired_status(filter.desired_status.clone())
             .set_next_token(token.take())
             .send()
             .await
@@ -339,7 +378,12 @@ pub async fn list_vanish_tasks_by(
     }
     let mut tasks = Vec::with_capacity(arns.len());
     for batch in arns.chunks(DESCRIBE_BATCH) {
-        tasks.extend(describe_tasks(ecs, cluster, batch).await?);
+        tasks.extend(
+            describe_tasks(ecs, cluster, batch)
+                .await?
+                .into_iter()
+                .filter(|t| keep(t, &filter, &desired)),
+        );
     }
     Ok(tasks)
 }
@@ -429,6 +473,7 @@ pub fn from_sdk_task_definition(
                         file_system_id: e.file_system_id().to_string(),
                         root_directory: e.root_directory().map(str::to_string),
                         transit_encryption: e.transit_encryption().map(|x| x.as_str().to_string()),
+                        transit_encryption_port: e.transit_encryption_port(),
                         authorization_config: e.authorization_config().map(|a| {
                             m::EfsAuthorizationConfig {
                                 access_point_id: a.access_point_id().map(str::to_string),
@@ -548,5 +593,39 @@ fn container_back(c: &t::ContainerDefinition) -> m::ContainerDefinition {
                 read_only: mp.read_only(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn started_by_is_the_only_filter() {
+        let running = list_filter(&t::DesiredStatus::Running);
+        assert_eq!(running.started_by, Some("vanish"));
+        assert_eq!(running.desired_status, None);
+        let stopped = list_filter(&t::DesiredStatus::Stopped);
+        assert_eq!(stopped.started_by, None);
+        assert_eq!(stopped.desired_status, Some(t::DesiredStatus::Stopped));
+    }
+
+    #[test]
+    fn keep_checks_client_side_what_the_server_did_not_filter() {
+        let task = |by: &str, desired: &str| {
+            t::Task::builder()
+                .started_by(by)
+                .desired_status(desired)
+                .build()
+        };
+        let run = t::DesiredStatus::Running;
+        let stop = t::DesiredStatus::Stopped;
+        let (frun, fstop) = (list_filter(&run), list_filter(&stop));
+        // RUNNING: the server filtered startedBy; the desired status is checked here.
+        assert!(keep(&task("vanish", "RUNNING"), &frun, &run));
+        assert!(!keep(&task("vanish", "STOPPED"), &frun, &run));
+        // STOPPED: the server filtered the desired status; startedBy is checked here.
+        assert!(!keep(&task("someone-else", "STOPPED"), &fstop, &stop));
+        assert!(keep(&task("vanish", "STOPPED"), &fstop, &stop));
     }
 }

@@ -4,9 +4,14 @@
 //! - AccessDenied names the exact IAM action (`ecs:RunTask`), missing or
 //!   expired credentials say so and how to fix it; every other API error is
 //!   `<action> failed: <code>: <message>`.
+//! - A response that arrived but cannot be parsed (the SDK's ResponseError:
+//!   a body of the wrong shape, an error without a code) is `unexpected
+//!   response from <endpoint> to <action>`, never "cannot reach AWS".
 //! - The result is always an `exit::Failure` with `Exit::Aws`; callers that
 //!   expect a particular service error (e.g. "no such task definition")
 //!   inspect `code()` before calling `classify`.
+
+use std::sync::OnceLock;
 
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -22,6 +27,18 @@ pub enum Kind {
     Throttled,
     Unreachable,
     Other,
+}
+
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// Records where the clients send their requests (the endpoint URL, or the
+/// region's AWS endpoints), for "unexpected response from ..." messages.
+pub fn set_endpoint(endpoint: impl Into<String>) {
+    let _ = ENDPOINT.set(endpoint.into());
+}
+
+fn endpoint() -> &'static str {
+    ENDPOINT.get().map_or("AWS", String::as_str)
 }
 
 /// Classifies an error code (`AccessDeniedException`, ...) or, when there is
@@ -100,6 +117,16 @@ pub fn failure(action: &str, code: Option<&str>, message: Option<&str>, text: &s
     }
 }
 
+/// The failure for a response that arrived but cannot be parsed.
+pub fn unexpected(action: &str, text: &str) -> Failure {
+    Failure::new(
+        Exit::Aws,
+        format!("unexpected response from {} to {action}", endpoint()),
+    )
+    .detail(format!("  --> {text}"))
+    .hint("the endpoint answered, but not as the AWS API defines: check --endpoint-url, a proxy in between, or the emulator's version")
+}
+
 /// Converts any SDK error into the `Exit::Aws` failure for `action`.
 pub fn classify<E, R>(action: &str, err: SdkError<E, R>) -> Failure
 where
@@ -112,6 +139,7 @@ where
             let e = se.err();
             failure(action, e.code(), e.message(), &text)
         }
+        SdkError::ResponseError(_) => unexpected(action, &text),
         _ => failure(action, None, None, &text),
     }
 }
@@ -159,6 +187,19 @@ mod tests {
         for (code, text, want) in table {
             assert_eq!(kind(code, text), want, "{code:?} {text}");
         }
+    }
+
+    #[test]
+    fn an_unparsable_response_is_unexpected_not_unreachable() {
+        let f = unexpected("ecs:RunTask", "response error: failed to parse");
+        assert_eq!(f.code, Exit::Aws);
+        assert!(
+            f.message.starts_with("unexpected response from ")
+                && f.message.ends_with(" to ecs:RunTask"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains("cannot reach"));
     }
 
     #[test]

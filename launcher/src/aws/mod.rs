@@ -46,6 +46,13 @@ impl Clients {
             return Err(Failure::new(Exit::BadInput, "no AWS region configured")
                 .hint("pass --region, set AWS_REGION, or name one in the profile"));
         }
+        error::set_endpoint(match conf.endpoint_url() {
+            Some(url) => url.to_string(),
+            None => format!(
+                "the AWS endpoints of {}",
+                conf.region().map(|r| r.as_ref()).unwrap_or_default()
+            ),
+        });
         Ok(Clients {
             ecs: aws_sdk_ecs::Client::new(&conf),
             ec2: aws_sdk_ec2::Client::new(&conf),

@@ -79,11 +79,6 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
         "GetLogEvents",
         "print a container's log stream (logs, and the last lines of a crashed container)",
     ),
-    (
-        "logs",
-        "FilterLogEvents",
-        "print and follow the log group's streams since a time (logs --since, --follow)",
-    ),
 ];
 
 #[cfg(test)]

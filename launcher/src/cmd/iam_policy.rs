@@ -5,7 +5,8 @@
 //! - The actions come only from `aws::operations::OPERATIONS` (via
 //!   `iam::policy`); this command adds no action of its own.
 //! - Touches no AWS API and reads no credentials: it works before the
-//!   account is set up, which is when it is needed.
+//!   account is set up, which is when it is needed. The region (--region,
+//!   AWS_REGION) only picks the ARNs' partition (aws, aws-cn, aws-us-gov).
 //! - stdout is exactly the JSON document (or, with `--explain`, one line per
 //!   action); problems with the options go to stderr, all at once, exit 2.
 
@@ -42,8 +43,9 @@ pub struct Args {
     pub explain: bool,
 }
 
-pub async fn run(_global: &Global, args: Args) -> anyhow::Result<Exit> {
+pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     let input = ScopeInput {
+        region: global.region.as_deref(),
         cluster: args.cluster.as_deref(),
         execution_role_arn: args.execution_role_arn.as_deref(),
         task_role_arn: args.task_role_arn.as_deref(),

@@ -271,6 +271,9 @@ pub struct EfsVolumeConfiguration {
     /// `ENABLED` or `DISABLED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_encryption: Option<String>,
+    /// The port for traffic between the host and EFS (with transit encryption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_encryption_port: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_config: Option<EfsAuthorizationConfig>,
 }

@@ -43,6 +43,8 @@ fn default_secs(s: &str) -> u64 {
 
 /// Checks and translates; problems go to `diags`.
 pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan {
+    let prepared = super::rules::prepare(spec, diags);
+    let spec = &prepared;
     let set = &spec.settings;
     let name = launch.name.value.clone();
     if !name.is_empty()
@@ -93,18 +95,6 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
 
     check_services(spec, diags);
     let capacity = set.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value);
-    if capacity == Capacity::Spot
-        && let Some(arch) = set.cpu_architecture.as_ref().filter(|a| a.value == "ARM64")
-    {
-        let loc = set
-            .capacity
-            .as_ref()
-            .and_then(|c| c.loc.as_ref())
-            .or(arch.loc.as_ref());
-        diags
-            .error(loc, "Fargate Spot does not run ARM64 tasks")
-            .hint("use capacity fargate with ARM64, or X86_64 with spot");
-    }
     let (cpu, memory) = task_size(spec, diags);
 
     let log_group = set
@@ -259,7 +249,7 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
         tags,
         propagate_tags: None,
     };
-    Plan {
+    let plan = Plan {
         vanish: Meta {
             name,
             ttl_seconds: ttl,
@@ -274,7 +264,9 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
         },
         register_task_definition: register,
         run_task: run,
-    }
+    };
+    super::rules::check(spec, &plan, diags);
+    plan
 }
 
 fn essential(s: &Service) -> bool {
@@ -746,6 +738,8 @@ mod tests {
         let msgs = d
             .items()
             .iter()
+            // The execution-role rule has its own tests (plan/rules.rs).
+            .filter(|i| !i.message.starts_with("no task execution role"))
             .map(|i| {
                 let sev = match i.severity {
                     Severity::Error => "error",
@@ -1058,7 +1052,6 @@ mod tests {
             ("services:\n  a:\n    image: x\n    ports: [\"8080:80\"]\n".into(), "error: host port 8080 differs from container port 80 in '8080:80'; in awsvpc the host port must equal the container port in service 'a' @4:13"),
             ("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n    depends_on: [a]\n".into(), "error: depends_on cycle: a -> b -> a @4:18"),
             ("services:\n  a:\n    image: x\n    depends_on: [wbe]\n  web:\n    image: y\n".into(), "error: service 'a' depends on 'wbe', which is not defined @4:18"),
-            ("services:\n  a:\n    image: x\nx-vanish:\n  capacity: spot\n  cpu_architecture: ARM64\n".into(), "error: Fargate Spot does not run ARM64 tasks @5:13"),
             ("services:\n  a:\n    image: x\nx-vanish:\n  name: feat/x\n".into(), "error: the name 'feat/x' contains '/'; an ECS family allows only letters, digits, '-' and '_' @5:9"),
             ("services:\n  a:\n    image: ${IMAGE:?set IMAGE to the pushed tag}\n".into(), "error: required variable 'IMAGE' is not set: set IMAGE to the pushed tag @3:12"),
             ("services:\n  a:\n    image: x\n    healtcheck: {}\n".into(), "error: unknown key 'healtcheck' in service 'a' @4:5"),
@@ -1088,6 +1081,7 @@ mod tests {
             d.items()
                 .iter()
                 .filter(|i| i.severity == Severity::Error)
+                .filter(|i| !i.message.starts_with("no task execution role"))
                 .count(),
             3
         );
@@ -1194,6 +1188,12 @@ mod public_tests {
         ];
         for (compose, want) in table {
             let mut d = Diagnostics::new(false);
+            let compose =
+                format!("{compose}x-vanish:\n  task_execution_role: arn:aws:iam::1:role/x\n");
+            let compose = compose.replace(
+                "x-vanish:\n  public: [api]\nx-vanish:",
+                "x-vanish:\n  public: [api]",
+            );
             let p = load_texts(&compose, None, &BTreeMap::new(), &mut d).expect("plan");
             assert!(!d.has_errors(), "{compose}: {:?}", d.items());
             assert_eq!(p.vanish.public, want, "{compose}");

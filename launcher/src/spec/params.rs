@@ -355,6 +355,11 @@ fn efs_volumes(v: &Node, spec: &mut Spec, diags: &mut Diagnostics) {
             file_system_id: fs,
             root_directory: get("root_directory", diags),
             transit_encryption: get("transit_encryption", diags),
+            transit_encryption_port: e
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("transit_encryption_port"))
+                .and_then(|(_, v)| read::integer(v, "transit_encryption_port", 65535, ctx, diags))
+                .and_then(|p| i32::try_from(p).ok()),
             authorization_config: (ap.is_some() || iam.is_some()).then_some(
                 EfsAuthorizationConfig {
                     access_point_id: ap,
