@@ -22,6 +22,7 @@ pub mod logging;
 pub mod logs;
 pub mod net;
 pub mod output;
+pub mod pace;
 pub mod plan;
 pub mod progress;
 pub mod spec;

@@ -9,6 +9,7 @@
 //!   panics with what the child printed so far.
 
 pub mod docker;
+pub mod faults;
 pub mod images;
 pub mod init;
 pub mod moto;
