@@ -437,7 +437,10 @@ impl Machine {
             (_, O::CallFailed(f)) => {
                 self.phase = P::Done;
                 match &self.task {
-                    Some(arn) if !f.details.iter().any(|d| d.contains(arn.as_str())) => {
+                    Some(arn)
+                        if !f.message.contains(short_id(arn))
+                            && !f.details.iter().any(|d| d.contains(arn.as_str())) =>
+                    {
                         let d = format!("  task: {arn}");
                         Step::Fail(f.detail(d))
                     }
@@ -873,7 +876,7 @@ mod tests {
         let mut m = at(Phase::Starting, cfg());
         let step = m.observe(
             Observation::Described(seen(Status::Starting("PENDING".into()), false)),
-            S(59),
+            Duration::from_millis(59_500),
         );
         let Step::Fail(f) = step else { panic!("{step:?}") };
         assert_eq!(f.code, Exit::WaitTimeout);
