@@ -50,11 +50,20 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[(
 )];
 
 /// Known exceptions, to remove at merge: (from, to, why).
-const ALLOWED: &[(&str, &str, &str)] = &[(
-    "spec",
-    "plan",
-    "spec ↔ plan cycle: the input engineer's gather → build split removes it (issue 12)",
-)];
+/// `to` is a module path prefix.
+const ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "spec",
+        "plan",
+        "spec ↔ plan cycle: the input engineer's gather → build split removes it (issue 12)",
+    ),
+    (
+        "cmd",
+        "cli::Global",
+        "every command's `run` takes the global options; moving `Global` below `cmd` touches \
+         render.rs and iam_policy.rs, which are not this branch's: do it at merge",
+    ),
+];
 
 fn layer(module: &str) -> Option<(u8, &'static str)> {
     LAYERS
@@ -137,9 +146,9 @@ fn arrows_point_down() {
                 continue;
             };
             let top = |m: &str| m.split("::").next().unwrap_or_default().to_string();
-            let allowed = ALLOWED
-                .iter()
-                .any(|(f, t, _)| top(&module) == *f && top(&target) == *t);
+            let allowed = ALLOWED.iter().any(|(f, t, _)| {
+                top(&module) == *f && (target == *t || target.starts_with(&format!("{t}::")))
+            });
             if allowed {
                 continue;
             }
