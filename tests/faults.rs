@@ -287,9 +287,10 @@ fn sweep_and_down_all_go_on_after_a_failed_stop_task_and_exit_3() {
         );
         assert_eq!(up.code(), 0, "{up:?}");
     }
-    // The second StopTask fails; the others must still be tried.
+    // The second StopTask fails (with the SDK's two retries); the others
+    // must still be tried.
     proxy.set_rules(
-        r#"[{"op": "ecs:StopTask", "action": "error", "status": 500, "after": 1, "times": 1}]"#,
+        r#"[{"op": "ecs:StopTask", "action": "error", "status": 500, "after": 1, "times": 3}]"#,
     );
     let sweep = run(&moto, &proxy, &["sweep"]);
     assert_eq!(sweep.code(), 3, "{sweep:?}");

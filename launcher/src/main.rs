@@ -41,7 +41,7 @@ fn run() -> anyhow::Result<Exit> {
         .enable_all()
         .build()?;
     let global = cli.global;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         // Render and iam-policy touch no AWS and leave nothing behind: the
         // default signal disposition is right for them. Every other command
         // installs the handlers first, so a signal is an exit code and a line.
@@ -72,5 +72,8 @@ fn run() -> anyhow::Result<Exit> {
                 }
             }
         }
-    })
+    });
+    // A blocking spec load cut short by a signal must not hold the exit.
+    rt.shutdown_background();
+    result
 }

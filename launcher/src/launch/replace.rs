@@ -7,6 +7,8 @@
 //! - The listing happens after the new task is up (not before RunTask), so
 //!   a concurrent launch's task is seen.
 //! - "Older" is by `createdAt`, ties broken by ARN, so two launches agree.
+//!   A task without `createdAt` (moto omits it) is placed by the time in its
+//!   launch tag (`token::launched_at`).
 //! - A failed StopTask is a warning, never the launch's failure: the new
 //!   app is up and its outputs are published.
 
@@ -34,11 +36,17 @@ pub fn older<'a>(tasks: &'a [(String, Order)], own: &Order) -> Vec<&'a str> {
 
 /// A task's order key.
 pub fn order(task: &Task) -> Order {
-    (
-        task.created_at()
-            .and_then(|d| SystemTime::try_from(*d).ok()),
-        task.task_arn().unwrap_or_default().to_owned(),
-    )
+    let created = task
+        .created_at()
+        .and_then(|d| SystemTime::try_from(*d).ok())
+        .or_else(|| {
+            task.tags()
+                .iter()
+                .find(|t| t.key() == Some(super::token::TAG_LAUNCH))
+                .and_then(|t| t.value())
+                .and_then(super::token::launched_at)
+        });
+    (created, task.task_arn().unwrap_or_default().to_owned())
 }
 
 /// Stops the older tasks of `name`; returns the ARNs stopped. Only the

@@ -35,6 +35,13 @@ pub fn client_token(name: &str, nanos: u128, pid: u32, salt: u32) -> String {
     t
 }
 
+/// When the launch of `token` began (from its time part), if it is one of ours.
+pub fn launched_at(token: &str) -> Option<SystemTime> {
+    let hex = token.strip_prefix("vanish-")?.split('-').next()?;
+    let nanos = u64::try_from(u128::from_str_radix(hex, 16).ok()?).ok()?;
+    Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(nanos))
+}
+
 /// A fresh token for a launch of `name` now.
 pub fn fresh(name: &str) -> String {
     let nanos = SystemTime::now()
@@ -73,6 +80,16 @@ mod tests {
             client_token("mr-7", 0xff, 10, 0xab),
             "vanish-ff-a-000000ab-mr-7"
         );
+    }
+
+    #[test]
+    fn the_launch_time_reads_back() {
+        let t = client_token("mr-7", 1_700_000_000_123_456_789, 1, 2);
+        assert_eq!(
+            launched_at(&t),
+            Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789))
+        );
+        assert_eq!(launched_at("other-token"), None);
     }
 
     #[test]
