@@ -66,7 +66,14 @@ fn wait_bounds_up_when_describe_tasks_never_answers() {
     let out = run(
         &moto,
         &proxy,
-        &["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip", "--wait", "5s"],
+        &[
+            "up",
+            "--plan",
+            plan.to_str().expect("utf-8"),
+            "--no-public-ip",
+            "--wait",
+            "5s",
+        ],
     );
     let took = start.elapsed();
     assert_eq!(out.code(), 4, "{out:?}");
@@ -88,13 +95,22 @@ fn wait_bounds_up_when_describe_tasks_never_answers() {
 #[test]
 fn wait_bounds_setup_too_and_nothing_is_launched_when_it_runs_out() {
     let moto = Moto::start();
-    let proxy = FaultProxy::start(&moto.endpoint, r#"[{"op": "*", "action": "delay", "ms": 2000}]"#);
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        r#"[{"op": "*", "action": "delay", "ms": 2000}]"#,
+    );
     let plan = moto.plan("slow-1", "nginx:1", FUTURE);
     let start = Instant::now();
     let out = run(
         &moto,
         &proxy,
-        &["up", "--plan", plan.to_str().expect("utf-8"), "--wait", "3s"],
+        &[
+            "up",
+            "--plan",
+            plan.to_str().expect("utf-8"),
+            "--wait",
+            "3s",
+        ],
     );
     let took = start.elapsed();
     assert_eq!(out.code(), 4, "{out:?}");
@@ -120,14 +136,21 @@ fn an_interrupt_while_run_task_is_in_flight_stops_the_task_and_names_it() {
         let child = spawn(
             &moto,
             &proxy,
-            &["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip"],
+            &[
+                "up",
+                "--plan",
+                plan.to_str().expect("utf-8"),
+                "--no-public-ip",
+            ],
         );
         until("RunTask sent", || proxy.count("ecs:RunTask") >= 1);
         kill(&child, sig);
         let out = wait(child, Duration::from_secs(30));
         assert_eq!(out.code(), code, "{out:?}");
         assert!(
-            out.stderr.contains(&format!("error: interrupted ({name})\n  stopped arn:aws:ecs:")),
+            out.stderr.contains(&format!(
+                "error: interrupted ({name})\n  stopped arn:aws:ecs:"
+            )),
             "{}",
             out.stderr
         );
@@ -148,7 +171,14 @@ fn a_lost_run_task_answer_is_recovered_by_the_launch_tag_and_stopped() {
     let child = spawn(
         &moto,
         &proxy,
-        &["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip", "--aws-attempt-timeout", "60s"],
+        &[
+            "up",
+            "--plan",
+            plan.to_str().expect("utf-8"),
+            "--no-public-ip",
+            "--aws-attempt-timeout",
+            "60s",
+        ],
     );
     until("RunTask sent", || proxy.count("ecs:RunTask") >= 1);
     std::thread::sleep(Duration::from_millis(500));
@@ -156,7 +186,8 @@ fn a_lost_run_task_answer_is_recovered_by_the_launch_tag_and_stopped() {
     let out = wait(child, Duration::from_secs(40));
     assert_eq!(out.code(), 143, "{out:?}");
     assert!(
-        out.stderr.contains("error: interrupted (SIGTERM)\n  stopped arn:aws:ecs:"),
+        out.stderr
+            .contains("error: interrupted (SIGTERM)\n  stopped arn:aws:ecs:"),
         "{}",
         out.stderr
     );
@@ -167,12 +198,20 @@ fn a_lost_run_task_answer_is_recovered_by_the_launch_tag_and_stopped() {
 #[test]
 fn a_second_interrupt_exits_at_once_naming_what_it_leaves() {
     let moto = Moto::start();
-    let proxy = FaultProxy::start(&moto.endpoint, r#"[{"op": "ecs:RunTask", "action": "stall"}]"#);
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        r#"[{"op": "ecs:RunTask", "action": "stall"}]"#,
+    );
     let plan = moto.plan("twice-1", "nginx:1", FUTURE);
     let child = spawn(
         &moto,
         &proxy,
-        &["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip"],
+        &[
+            "up",
+            "--plan",
+            plan.to_str().expect("utf-8"),
+            "--no-public-ip",
+        ],
     );
     until("RunTask sent", || proxy.count("ecs:RunTask") >= 1);
     kill(&child, "-INT");
@@ -180,7 +219,11 @@ fn a_second_interrupt_exits_at_once_naming_what_it_leaves() {
     let start = Instant::now();
     kill(&child, "-INT");
     let out = wait(child, Duration::from_secs(30));
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
     assert_eq!(out.code(), 130, "{out:?}");
     assert!(
         out.stderr.contains(
@@ -219,12 +262,23 @@ fn sigterm_while_the_plan_loads_is_a_message_and_exit_143() {
 #[test]
 fn concurrent_ups_of_one_name_converge_to_the_newest() {
     let moto = Moto::start();
-    let proxy = FaultProxy::start(&moto.endpoint, r#"[{"op": "*", "action": "delay", "ms": 300}]"#);
+    let proxy = FaultProxy::start(
+        &moto.endpoint,
+        r#"[{"op": "*", "action": "delay", "ms": 300}]"#,
+    );
     let plan = moto.plan("race-1", "nginx:1", FUTURE);
-    let args = ["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip"];
+    let args = [
+        "up",
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--no-public-ip",
+    ];
     let a = spawn(&moto, &proxy, &args);
     let b = spawn(&moto, &proxy, &args);
-    let (a, b) = (wait(a, Duration::from_secs(90)), wait(b, Duration::from_secs(90)));
+    let (a, b) = (
+        wait(a, Duration::from_secs(90)),
+        wait(b, Duration::from_secs(90)),
+    );
     assert_eq!(a.code(), 0, "{a:?}");
     assert_eq!(b.code(), 0, "{b:?}");
     let ls = moto.run_vanish(&["ls"]);
@@ -244,7 +298,12 @@ fn a_failed_stop_of_the_replaced_task_warns_and_still_publishes() {
     let moto = Moto::start();
     let proxy = FaultProxy::start(&moto.endpoint, "[]");
     let plan = moto.plan("repl-1", "nginx:1", FUTURE);
-    let args = ["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip"];
+    let args = [
+        "up",
+        "--plan",
+        plan.to_str().expect("utf-8"),
+        "--no-public-ip",
+    ];
     let first = run(&moto, &proxy, &args);
     assert_eq!(first.code(), 0, "{first:?}");
     proxy.set_rules(r#"[{"op": "ecs:StopTask", "action": "error", "status": 500}]"#);
@@ -283,7 +342,12 @@ fn sweep_and_down_all_go_on_after_a_failed_stop_task_and_exit_3() {
         let up = run(
             &moto,
             &proxy,
-            &["up", "--plan", plan.to_str().expect("utf-8"), "--no-public-ip"],
+            &[
+                "up",
+                "--plan",
+                plan.to_str().expect("utf-8"),
+                "--no-public-ip",
+            ],
         );
         assert_eq!(up.code(), 0, "{up:?}");
     }
@@ -308,13 +372,18 @@ fn sweep_and_down_all_go_on_after_a_failed_stop_task_and_exit_3() {
         "{}",
         sweep.stderr
     );
-    assert_eq!(proxy.count("ecs:StopTask"), 3 + 2, "the SDK retried the 500 twice");
+    assert_eq!(
+        proxy.count("ecs:StopTask"),
+        3 + 2,
+        "the SDK retried the 500 twice"
+    );
 
     proxy.set_rules(r#"[{"op": "ecs:StopTask", "action": "error", "status": 500}]"#);
     let down = run(&moto, &proxy, &["down", "--all"]);
     assert_eq!(down.code(), 3, "{down:?}");
     assert!(
-        down.stderr.ends_with("error: could not stop 1 of 1 task(s)\n"),
+        down.stderr
+            .ends_with("error: could not stop 1 of 1 task(s)\n"),
         "{}",
         down.stderr
     );
@@ -331,7 +400,11 @@ fn an_edited_identity_in_a_plan_is_refused_before_any_call() {
         text.replace(r#""startedBy": "vanish""#, r#""startedBy": "me""#),
     )
     .expect("edit");
-    let out = run(&moto, &proxy, &["up", "--plan", plan.to_str().expect("utf-8")]);
+    let out = run(
+        &moto,
+        &proxy,
+        &["up", "--plan", plan.to_str().expect("utf-8")],
+    );
     assert_eq!(out.code(), 2, "{out:?}");
     assert_eq!(
         out.stderr,
@@ -351,7 +424,14 @@ fn an_interrupted_vanish_run_stops_its_one_off_task() {
     let child = spawn(
         &moto,
         &proxy,
-        &["run", "--plan", plan.to_str().expect("utf-8"), "web", "--", "migrate"],
+        &[
+            "run",
+            "--plan",
+            plan.to_str().expect("utf-8"),
+            "web",
+            "--",
+            "migrate",
+        ],
     );
     until("the task is followed", || {
         proxy.count("ecs:RunTask") >= 1 && proxy.count("ecs:DescribeTasks") >= 1
@@ -360,7 +440,8 @@ fn an_interrupted_vanish_run_stops_its_one_off_task() {
     let out = wait(child, Duration::from_secs(30));
     assert_eq!(out.code(), 143, "{out:?}");
     assert!(
-        out.stderr.contains("error: interrupted (SIGTERM)\n  stopped arn:aws:ecs:"),
+        out.stderr
+            .contains("error: interrupted (SIGTERM)\n  stopped arn:aws:ecs:"),
         "{}",
         out.stderr
     );

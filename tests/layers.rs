@@ -160,7 +160,9 @@ fn arrows_point_down() {
             if top(&module) == "cmd" && top(&target) == "cmd" {
                 let same = module.split("::").nth(1) == target.split("::").nth(1);
                 if !same {
-                    wrong.push(format!("{module} → {target}: a command imports another command"));
+                    wrong.push(format!(
+                        "{module} → {target}: a command imports another command"
+                    ));
                 }
             }
             for (f, t, why) in FORBIDDEN {

@@ -61,7 +61,10 @@ fn run() -> anyhow::Result<Exit> {
                         Command::Down(args) => cmd::down::run(&global, args).await,
                         Command::Sweep(args) => cmd::sweep::run(&global, args).await,
                         Command::Logs(args) => cmd::logs::run(&global, args).await,
-                        Command::Render(_) | Command::IamPolicy(_) | Command::Up(_) | Command::Run(_) => Ok(Exit::Ok),
+                        Command::Render(_)
+                        | Command::IamPolicy(_)
+                        | Command::Up(_)
+                        | Command::Run(_) => Ok(Exit::Ok),
                     }
                 };
                 tokio::select! {

@@ -81,4 +81,3 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
         print_once(&clients, &logs.sources, &reading).await
     }
 }
-

@@ -101,7 +101,8 @@ pub async fn run(global: &Global, args: Args, signals: &mut Signals) -> anyhow::
     // The region the clients resolved (flag, env or profile) is the one the
     // awslogs configuration must name.
     let region = clients.ecs.config().region().map(|r| r.to_string());
-    let mut plan = launch::plan_file::load(args.plan.as_deref(), &args.spec, region, signals).await?;
+    let mut plan =
+        launch::plan_file::load(args.plan.as_deref(), &args.spec, region, signals).await?;
     apply_flags(&mut plan, &args);
     let mut opts = UpOptions::new(
         launch::token::fresh(&plan.vanish.name),

@@ -71,4 +71,3 @@ pub async fn crash_logs(clients: &Clients, plan: &Plan, task: &Task, n: usize) -
     }
     out
 }
-

@@ -153,12 +153,7 @@ where
         let now = pace.elapsed();
         let obs = match step {
             Step::Setup => {
-                let r = race(
-                    setup::prepare(clients, &mut plan),
-                    signals,
-                    deadline(now),
-                )
-                .await;
+                let r = race(setup::prepare(clients, &mut plan), signals, deadline(now)).await;
                 settle(r, |v| match v {
                     Ok(arn) => {
                         td_arn = arn;
@@ -210,7 +205,10 @@ where
                 .await;
                 settle(r, Observation::CleanedUp)
             }
-            Step::Stop { ref arn, ref reason } => {
+            Step::Stop {
+                ref arn,
+                ref reason,
+            } => {
                 progress.borrow_mut().finish();
                 let r = race(
                     ecs::stop_task(&clients.ecs, &cluster, arn, reason),
@@ -236,8 +234,14 @@ where
                             let status = t.last_status().unwrap_or("?").to_owned();
                             let elapsed = pace.elapsed();
                             match transitions.observe(&status) {
-                                Some(s) => progress.borrow_mut().status(&s, elapsed, SystemTime::now()),
-                                None => progress.borrow_mut().tick(&status, elapsed, SystemTime::now()),
+                                Some(s) => {
+                                    progress.borrow_mut().status(&s, elapsed, SystemTime::now())
+                                }
+                                None => {
+                                    progress
+                                        .borrow_mut()
+                                        .tick(&status, elapsed, SystemTime::now())
+                                }
                             }
                             let seen = TaskSeen::from_task(&t);
                             last = Some(t);
@@ -409,7 +413,11 @@ async fn recover(
     if let Some(f) = inflight {
         info!("waiting for RunTask's answer to stop the task it started");
         if let Ok(Ok(out)) = tokio::time::timeout(bound / 2, f).await {
-            arn = out.tasks().first().and_then(|t| t.task_arn()).map(str::to_owned);
+            arn = out
+                .tasks()
+                .first()
+                .and_then(|t| t.task_arn())
+                .map(str::to_owned);
         }
     }
     if arn.is_none() {

@@ -13,7 +13,12 @@ use crate::exit::{Exit, Failure};
 use crate::wait::backoff;
 
 /// Polls `url` + `path` until it answers 2xx/3xx, bounded by `limit`.
-pub async fn health(url: &str, path: &str, limit: Duration, opts: &UpOptions) -> Result<(), Failure> {
+pub async fn health(
+    url: &str,
+    path: &str,
+    limit: Duration,
+    opts: &UpOptions,
+) -> Result<(), Failure> {
     let hostport = url.trim_start_matches("http://").to_string();
     let mut attempt = 0;
     loop {
@@ -58,4 +63,3 @@ pub async fn http_status(hostport: &str, path: &str) -> Option<u16> {
         .ok()
         .flatten()
 }
-

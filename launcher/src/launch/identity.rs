@@ -56,5 +56,7 @@ pub fn check(plan: &Plan) -> Result<(), Failure> {
     for p in problems {
         f = f.detail(format!("  --> {p}"));
     }
-    Err(f.hint("render the plan again with `vanish render --show-secrets`; do not edit these fields"))
+    Err(f.hint(
+        "render the plan again with `vanish render --show-secrets`; do not edit these fields",
+    ))
 }

@@ -319,12 +319,18 @@ impl Machine {
             }
             (P::Cleanup, O::Interrupt(s)) => {
                 self.phase = P::Done;
-                let task = self.task.as_deref().unwrap_or("(RunTask's answer not known yet)");
+                let task = self
+                    .task
+                    .as_deref()
+                    .unwrap_or("(RunTask's answer not known yet)");
                 let f = self.pending.take().unwrap_or_else(|| interrupted(s));
                 Step::Fail(
-                    Failure::new(s.exit(), format!("{}; second {}: exiting now", f.message, s.name()))
-                        .detail(format!("  left running, not stopped: {task}"))
-                        .hint("`vanish down NAME` stops it; otherwise its TTL does"),
+                    Failure::new(
+                        s.exit(),
+                        format!("{}; second {}: exiting now", f.message, s.name()),
+                    )
+                    .detail(format!("  left running, not stopped: {task}"))
+                    .hint("`vanish down NAME` stops it; otherwise its TTL does"),
                 )
             }
 
@@ -379,10 +385,7 @@ impl Machine {
             (P::Health, O::Timeout) => {
                 let f = Failure::new(
                     Exit::WaitTimeout,
-                    format!(
-                        "the health check did not pass within {}",
-                        self.wait_text()
-                    ),
+                    format!("the health check did not pass within {}", self.wait_text()),
                 );
                 self.health_failed(f)
             }
@@ -400,7 +403,10 @@ impl Machine {
                     .pending
                     .take()
                     .unwrap_or_else(|| Failure::new(Exit::Aws, "cleanup timed out"));
-                let task = self.task.as_deref().unwrap_or("(RunTask's answer not known)");
+                let task = self
+                    .task
+                    .as_deref()
+                    .unwrap_or("(RunTask's answer not known)");
                 Step::Fail(
                     f.detail(format!("  could not stop the task in time: {task}"))
                         .hint("`vanish down NAME` stops it; otherwise its TTL does"),
@@ -431,9 +437,7 @@ impl Machine {
                 ));
                 Step::Done
             }
-            (P::Cleanup, O::CallFailed(f)) => {
-                self.observe(O::CleanedUp(Err(f.to_string())), now)
-            }
+            (P::Cleanup, O::CallFailed(f)) => self.observe(O::CleanedUp(Err(f.to_string())), now),
             (_, O::CallFailed(f)) => {
                 self.phase = P::Done;
                 match &self.task {
@@ -496,7 +500,13 @@ impl Machine {
                     }
                 }
             }
-            (P::Starting | P::AwaitingIp, O::Eni { public_ip, private_ip }) => {
+            (
+                P::Starting | P::AwaitingIp,
+                O::Eni {
+                    public_ip,
+                    private_ip,
+                },
+            ) => {
                 if self.private_ip.is_none() {
                     self.private_ip = private_ip;
                 }
@@ -736,17 +746,44 @@ mod tests {
         };
         // phase, [interrupt, timeout, STOPPED, missing ENI, throttled]
         let table: [(Phase, [&str; 5]); 8] = [
-            (Phase::Setup, ["fail 143", "fail 4", "setup", "setup", "sleep"]),
+            (
+                Phase::Setup,
+                ["fail 143", "fail 4", "setup", "setup", "sleep"],
+            ),
             (
                 Phase::InFlight,
-                ["recover stop=true", "recover stop=false", "runtask", "runtask", "sleep"],
+                [
+                    "recover stop=true",
+                    "recover stop=false",
+                    "runtask",
+                    "runtask",
+                    "sleep",
+                ],
             ),
-            (Phase::Starting, ["stop", "fail 4", "fail 1", "sleep", "sleep"]),
-            (Phase::AwaitingIp, ["fail 143", "fail 4", "fail 1", "sleep", "sleep"]),
-            (Phase::Health, ["fail 143", "fail 4", "health", "health", "health"]),
-            (Phase::Replacing, ["fail 143", "done", "replace", "replace", "done"]),
-            (Phase::Following, ["stop", "follow", "follow", "follow", "follow"]),
-            (Phase::Cleanup, ["fail 143", "fail 130", "stop", "stop", "sleep"]),
+            (
+                Phase::Starting,
+                ["stop", "fail 4", "fail 1", "sleep", "sleep"],
+            ),
+            (
+                Phase::AwaitingIp,
+                ["fail 143", "fail 4", "fail 1", "sleep", "sleep"],
+            ),
+            (
+                Phase::Health,
+                ["fail 143", "fail 4", "health", "health", "health"],
+            ),
+            (
+                Phase::Replacing,
+                ["fail 143", "done", "replace", "replace", "done"],
+            ),
+            (
+                Phase::Following,
+                ["stop", "follow", "follow", "follow", "follow"],
+            ),
+            (
+                Phase::Cleanup,
+                ["fail 143", "fail 130", "stop", "stop", "sleep"],
+            ),
         ];
         let names = ["interrupt", "timeout", "stopped", "no eni", "throttled"];
         for (phase, want) in table {
@@ -771,7 +808,9 @@ mod tests {
         let mut m = at(Phase::Starting, c.clone());
         assert_eq!(kind(&m.observe(Observation::Timeout, S(61))), "stop");
         let step = m.observe(Observation::CleanedUp(Ok(Some("arn/t1".into()))), S(62));
-        let Step::Fail(f) = step else { panic!("{step:?}") };
+        let Step::Fail(f) = step else {
+            panic!("{step:?}")
+        };
         assert_eq!(f.code, Exit::WaitTimeout);
         assert!(f.details.iter().any(|d| d == "  stopped arn/t1"), "{f:?}");
         let mut m = at(Phase::InFlight, c);
@@ -790,7 +829,9 @@ mod tests {
             Observation::CleanedUp(Ok(Some("arn:aws:ecs:us-east-1:1:task/default/t1".into()))),
             S(4),
         );
-        let Step::Fail(f) = step else { panic!("{step:?}") };
+        let Step::Fail(f) = step else {
+            panic!("{step:?}")
+        };
         assert_eq!(f.code, Exit::Interrupted);
         assert_eq!(f.message, "interrupted (SIGINT)");
         assert_eq!(
@@ -830,7 +871,9 @@ mod tests {
         assert_eq!(m.observe(O::Slept, S(1)), Step::Describe);
         assert_eq!(m.observe(O::Described(starting()), S(1)), Step::Sleep(S(2)));
         m.observe(O::Slept, S(3));
-        steps.push(kind(&m.observe(O::Described(seen(Status::Running, true)), S(3))));
+        steps.push(kind(
+            &m.observe(O::Described(seen(Status::Running, true)), S(3)),
+        ));
         steps.push(kind(&m.observe(
             O::Eni {
                 public_ip: None,
@@ -839,7 +882,9 @@ mod tests {
             S(3),
         )));
         m.observe(O::Slept, S(7));
-        steps.push(kind(&m.observe(O::Described(seen(Status::Running, true)), S(7))));
+        steps.push(kind(
+            &m.observe(O::Described(seen(Status::Running, true)), S(7)),
+        ));
         steps.push(kind(&m.observe(
             O::Eni {
                 public_ip: Some("3.3.3.3".into()),
@@ -850,7 +895,9 @@ mod tests {
         steps.push(kind(&m.observe(O::Replaced, S(8))));
         assert_eq!(
             steps,
-            ["runtask", "describe", "sleep", "eni", "sleep", "eni", "replace", "done"]
+            [
+                "runtask", "describe", "sleep", "eni", "sleep", "eni", "replace", "done"
+            ]
         );
         assert_eq!(m.public_ip.as_deref(), Some("3.3.3.3"));
         assert_eq!(m.private_ip.as_deref(), Some("10.0.0.5"));
@@ -878,12 +925,11 @@ mod tests {
             Observation::Described(seen(Status::Starting("PENDING".into()), false)),
             Duration::from_millis(59_500),
         );
-        let Step::Fail(f) = step else { panic!("{step:?}") };
+        let Step::Fail(f) = step else {
+            panic!("{step:?}")
+        };
         assert_eq!(f.code, Exit::WaitTimeout);
-        assert_eq!(
-            f.message,
-            "task t1 not RUNNING after 1m"
-        );
+        assert_eq!(f.message, "task t1 not RUNNING after 1m");
     }
 
     #[test]

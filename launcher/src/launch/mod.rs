@@ -30,11 +30,11 @@ pub mod token;
 
 use std::future::Future;
 
+pub use crate::apps::names;
+pub use crate::pace::Pace;
 pub use drive::Ended;
 pub use health::http_status;
-pub use crate::apps::names;
 pub use options::UpOptions;
-pub use crate::pace::Pace;
 pub use plan_file::{MASK, read_plan};
 
 use crate::aws::Clients;

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use crate::pace::Pace;
 use super::crash_logs::CRASH_LOG_LINES;
+use crate::pace::Pace;
 
 /// How `up` behaves, apart from the Plan.
 #[derive(Debug)]
@@ -51,4 +51,3 @@ impl UpOptions {
         }
     }
 }
-

@@ -88,4 +88,3 @@ pub fn run_failures(failures: &[aws_sdk_ecs::types::Failure]) -> Failure {
     }
     f
 }
-

@@ -74,7 +74,10 @@ mod tests {
                     "{t}"
                 );
             }
-            assert!(a != b && a != c && a != d && b != c, "{name}: {a} {b} {c} {d}");
+            assert!(
+                a != b && a != c && a != d && b != c,
+                "{name}: {a} {b} {c} {d}"
+            );
         }
         assert_eq!(
             client_token("mr-7", 0xff, 10, 0xab),
@@ -87,7 +90,9 @@ mod tests {
         let t = client_token("mr-7", 1_700_000_000_123_456_789, 1, 2);
         assert_eq!(
             launched_at(&t),
-            Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789))
+            Some(
+                SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(1_700_000_000_123_456_789)
+            )
         );
         assert_eq!(launched_at("other-token"), None);
     }
