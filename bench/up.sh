@@ -68,7 +68,7 @@ print(json.dumps({
   "runTask": {"cluster": "default", "taskDefinition": "vanish-bench", "launchType": "FARGATE",
               "networkConfiguration": {"awsvpcConfiguration": {"subnets": [sys.argv[2]], "securityGroups": [sys.argv[3]], "assignPublicIp": "ENABLED"}},
               "overrides": {}, "enableExecuteCommand": False, "startedBy": "vanish",
-              "tags": [{"key": "vanish:name", "value": "bench"}]}}))
+              "tags": [{"key": "vanish:name", "value": "bench"}, {"key": "vanish:expires-at", "value": "2099-01-01T00:00:00Z"}]}}))
 PY
 if [ -n "${LATENCY_MS:-}" ]; then
   # The default VPC path: no subnets, no security groups in the plan.
