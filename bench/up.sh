@@ -9,17 +9,25 @@
 # VANISH_BIN=target/release/vanish), and .venv with tests/requirements.txt
 # plus awscli (`.venv/bin/pip install awscli`).
 # Usage: bench/up.sh [RUNS]   (default 10). Output also in bench/out/up.txt.
+#
+# Latency mode: LATENCY_MS=40 bench/up.sh [RUNS] puts the fault proxy
+# (tests/support/fault_proxy.py) in front of moto, delaying every request by
+# LATENCY_MS (a simulated round trip), and measures `vanish up --no-wait
+# --no-replace` with the default VPC (no subnets in the plan): median time,
+# requests per up, and requests and time before RunTask arrives (the critical
+# path). No aws CLI needed. Output also in bench/out/up-latency.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10}
 venv=${VANISH_VENV:-$root/.venv}
 vanish=${VANISH_BIN:-$root/target/debug/vanish}
 [ -x "$venv/bin/moto_server" ] || { echo "no moto_server in $venv: run scripts/test.sh" >&2; exit 2; }
-[ -x "$venv/bin/aws" ] || { echo "no aws CLI in $venv: $venv/bin/pip install awscli" >&2; exit 2; }
+[ -n "${LATENCY_MS:-}" ] || [ -x "$venv/bin/aws" ] || { echo "no aws CLI in $venv: $venv/bin/pip install awscli" >&2; exit 2; }
 [ -x "$vanish" ] || { echo "no $vanish: cargo build --workspace" >&2; exit 2; }
 
 out=$root/bench/out; mkdir -p "$out"
-work=$(mktemp -d); trap 'kill $moto_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d); proxy_pid=
+trap 'kill $moto_pid $proxy_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
 moto_pid=$!
@@ -60,8 +68,44 @@ print(json.dumps({
   "runTask": {"cluster": "default", "taskDefinition": "vanish-bench", "launchType": "FARGATE",
               "networkConfiguration": {"awsvpcConfiguration": {"subnets": [sys.argv[2]], "securityGroups": [sys.argv[3]], "assignPublicIp": "ENABLED"}},
               "overrides": {}, "enableExecuteCommand": False, "startedBy": "vanish",
-              "tags": [{"key": "vanish:name", "value": "bench"}]}}))
+              "tags": [{"key": "vanish:name", "value": "bench"}, {"key": "vanish:expires-at", "value": "2099-01-01T00:00:00Z"}]}}))
 PY
+if [ -n "${LATENCY_MS:-}" ]; then
+  # The default VPC path: no subnets, no security groups in the plan.
+  "$venv/bin/python" - "$work/plan.json" > "$work/plan-dv.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["runTask"]["networkConfiguration"]["awsvpcConfiguration"].update(subnets=[], securityGroups=[])
+print(json.dumps(p))
+PY
+  echo "[{\"op\": \"*\", \"action\": \"delay\", \"ms\": $LATENCY_MS}]" > "$work/rules.json"
+  : > "$work/requests.log"
+  "$venv/bin/python" -u "$root/tests/support/fault_proxy.py" "$AWS_ENDPOINT_URL" "$work/rules.json" "$work/requests.log" > "$work/proxy.out" &
+  proxy_pid=$!
+  for _ in $(seq 1 200); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.05; done
+  pport=$(awk '{print $2}' "$work/proxy.out")
+  "$vanish" -q up --no-wait --no-replace --plan "$work/plan-dv.json" > /dev/null   # warm-up, registers
+  : > "$work/v.txt"; : > "$work/per.txt"
+  for _ in $(seq 1 "$runs"); do
+    : > "$work/requests.log"
+    t0=$(date +%s%3N)
+    AWS_ENDPOINT_URL=http://127.0.0.1:$pport "$vanish" -q up --no-wait --no-replace --plan "$work/plan-dv.json" > /dev/null
+    t1=$(date +%s%3N)
+    echo $(( t1 - t0 )) >> "$work/v.txt"
+    # requests in total, requests before RunTask, ms from start to RunTask's arrival
+    awk -v t0="$t0" '{n++} $1=="ecs:RunTask" && !r {r=n-1; at=$3-t0} END {print n, r, at}' "$work/requests.log" >> "$work/per.txt"
+  done
+  "$venv/bin/python" - "$work/v.txt" "$work/per.txt" "$runs" "$LATENCY_MS" "$vanish" <<'PY' | tee "$out/up-latency.txt"
+import statistics, sys
+v = [int(x) for x in open(sys.argv[1])]
+per = [tuple(int(y) for y in l.split()) for l in open(sys.argv[2])]
+print(f"runs: {sys.argv[3]}, simulated round trip {sys.argv[4]} ms (fault proxy), vanish binary: {sys.argv[5]}")
+print(f"vanish up --no-wait --no-replace, default VPC: median {statistics.median(v)} ms (min {min(v)}, max {max(v)})")
+print(f"requests per up: {per[0][0]}; before RunTask: {per[0][1]}; RunTask arrives after median {statistics.median(p[2] for p in per)} ms")
+PY
+  exit 0
+fi
+
 net="awsvpcConfiguration={subnets=[$subnet],securityGroups=[$sg],assignPublicIp=ENABLED}"
 
 now() { date +%s%N; }

@@ -198,7 +198,7 @@ fn run_streams_the_one_off_task_s_logs_and_exits_with_its_code() {
 }
 
 #[test]
-fn an_interrupted_run_stops_its_task_and_is_exit_1() {
+fn an_interrupted_run_stops_its_task_and_is_exit_143() {
     let moto = Moto::start();
     let plan = moto.plan("mr-i", "app:1", "2099-01-01T00:00:00Z");
     let child = moto
@@ -221,10 +221,11 @@ fn an_interrupted_run_stops_its_task_and_is_exit_1() {
         .expect("kill");
     assert!(term.success());
     let out = wait(child, Duration::from_secs(60));
-    assert_eq!(out.code(), 1, "{out:?}");
+    // SIGTERM is exit 143 (issue 12; README "Exit codes").
+    assert_eq!(out.code(), 143, "{out:?}");
     assert!(
         out.stderr
-            .ends_with(&format!("error: vanish run interrupted\n  stopped {arn}\n")),
+            .ends_with(&format!("error: interrupted (SIGTERM)\n  stopped {arn}\n")),
         "{out:?}"
     );
     assert_eq!(moto.fixture(&["status", &arn]).trim(), "STOPPED");

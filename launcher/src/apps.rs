@@ -125,6 +125,18 @@ pub fn due_for_sweep(apps: &[App], now: SystemTime, slack: Duration) -> Vec<(&Ap
         .collect()
 }
 
+/// Tells which names exist, for "unknown name" errors.
+pub fn names(apps: &[App]) -> String {
+    let mut n: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+    n.sort();
+    n.dedup();
+    if n.is_empty() {
+        "(none)".into()
+    } else {
+        n.join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,25 @@ pub struct Global {
     /// Send every AWS call to this endpoint (an emulator such as moto).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Bound on one AWS call, retries included.
+    #[arg(long, global = true, env = "VANISH_AWS_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub aws_timeout: std::time::Duration,
+    /// Bound on one attempt of an AWS call (the SDK retries throttling and 5xx).
+    #[arg(long, global = true, env = "VANISH_AWS_ATTEMPT_TIMEOUT", value_name = "DURATION", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub aws_attempt_timeout: std::time::Duration,
+}
+
+impl Global {
+    /// The AWS layer's configuration from these flags.
+    pub fn aws(&self) -> crate::aws::AwsConfig {
+        crate::aws::AwsConfig {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            operation_timeout: self.aws_timeout,
+            attempt_timeout: self.aws_attempt_timeout,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,9 @@
 //! Exit codes of `vanish`, one typed enum, documented in the README.
 //!
 //! Invariant: every way the process ends maps to exactly one of these codes;
-//! `vanish run` alone passes through the container's own exit status.
+//! `vanish run` alone passes through the container's own exit status. A
+//! signal is never the process's cause of death: SIGINT ends it with 130,
+//! SIGTERM with 143, after a one-line message naming any task it leaves.
 
 use std::process::ExitCode;
 
@@ -18,6 +20,12 @@ pub enum Exit {
     Aws,
     /// 4: `--wait` ran out before the app was up.
     WaitTimeout,
+    /// 130: interrupted by SIGINT (Ctrl-C), as a shell reports it (128 + 2).
+    Interrupted,
+    /// 143: stopped by SIGTERM (a cancelled CI job), as a shell reports it
+    /// (128 + 15). Chosen over 1 so that a CI log tells a cancel from a
+    /// failed launch; the message still names any task left behind.
+    Terminated,
     /// The exit status of a one-off task's container (`vanish run`).
     Container(u8),
 }
@@ -31,6 +39,8 @@ impl Exit {
             Exit::BadInput => 2,
             Exit::Aws => 3,
             Exit::WaitTimeout => 4,
+            Exit::Interrupted => 130,
+            Exit::Terminated => 143,
             Exit::Container(c) => c,
         }
     }
@@ -44,7 +54,7 @@ impl From<Exit> for ExitCode {
 
 /// An error that knows how the process must end. Library error types convert
 /// into it at the command layer; `main` prints it and exits with `code`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Failure {
     pub code: Exit,
@@ -107,6 +117,8 @@ mod tests {
             (Exit::BadInput, 2),
             (Exit::Aws, 3),
             (Exit::WaitTimeout, 4),
+            (Exit::Interrupted, 130),
+            (Exit::Terminated, 143),
             (Exit::Container(137), 137),
         ];
         for (exit, code) in table {

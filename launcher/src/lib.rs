@@ -6,6 +6,11 @@
 //! - effects: `aws` (SDK calls only), `cmd` (one module per subcommand).
 //!
 //! `contract` holds the names shared with vanish-init; `exit` the exit codes.
+//!
+//! Layers point one way (checked by `tests/layers.rs`): main → cli → cmd →
+//! engines (`launch`, `logs::read`, `iam`) → aws → pure domain (`plan`,
+//! `wait`, `net`, `apps`, ...) → `spec` → base (`exit`, `contract`, `diag`,
+//! `interrupt`). No command imports another.
 
 pub mod apps;
 pub mod aws;
@@ -22,6 +27,7 @@ pub mod logging;
 pub mod logs;
 pub mod net;
 pub mod output;
+pub mod pace;
 pub mod plan;
 pub mod progress;
 pub mod spec;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use vanish::cli::{Cli, Command};
 use vanish::cmd;
-use vanish::exit::{self, Exit};
+use vanish::exit::{self, Exit, Failure};
+use vanish::interrupt::Signals;
 
 fn main() -> ExitCode {
     match run() {
@@ -40,16 +41,42 @@ fn run() -> anyhow::Result<Exit> {
         .enable_all()
         .build()?;
     let global = cli.global;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
+        // Render and iam-policy touch no AWS and leave nothing behind: the
+        // default signal disposition is right for them. Every other command
+        // installs the handlers first, so a signal is an exit code and a line.
         match cli.command {
-            Command::Render(args) => cmd::render::run(&global, *args).await,
-            Command::Up(args) => cmd::up::run(&global, *args).await,
-            Command::Ls(args) => cmd::ls::run(&global, args).await,
-            Command::Down(args) => cmd::down::run(&global, args).await,
-            Command::Sweep(args) => cmd::sweep::run(&global, args).await,
-            Command::IamPolicy(args) => cmd::iam_policy::run(&global, args).await,
-            Command::Logs(args) => cmd::logs::run(&global, args).await,
-            Command::Run(args) => cmd::run::run(&global, *args).await,
+            Command::Render(args) => return cmd::render::run(&global, *args).await,
+            Command::IamPolicy(args) => return cmd::iam_policy::run(&global, args).await,
+            _ => {}
         }
-    })
+        let mut signals = Signals::os();
+        match cli.command {
+            Command::Up(args) => cmd::up::run(&global, *args, &mut signals).await,
+            Command::Run(args) => cmd::run::run(&global, *args, &mut signals).await,
+            command => {
+                let work = async {
+                    match command {
+                        Command::Ls(args) => cmd::ls::run(&global, args).await,
+                        Command::Down(args) => cmd::down::run(&global, args).await,
+                        Command::Sweep(args) => cmd::sweep::run(&global, args).await,
+                        Command::Logs(args) => cmd::logs::run(&global, args).await,
+                        Command::Render(_)
+                        | Command::IamPolicy(_)
+                        | Command::Up(_)
+                        | Command::Run(_) => Ok(Exit::Ok),
+                    }
+                };
+                tokio::select! {
+                    r = work => r,
+                    s = signals.next() => {
+                        Err(Failure::new(s.exit(), format!("interrupted ({})", s.name())).into())
+                    }
+                }
+            }
+        }
+    });
+    // A blocking spec load cut short by a signal must not hold the exit.
+    rt.shutdown_background();
+    result
 }

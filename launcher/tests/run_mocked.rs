@@ -16,8 +16,10 @@ mod common;
 use vanish::aws::Clients;
 use vanish::cmd::run::{execute, one_off};
 use vanish::exit::{self, Exit};
-use vanish::launch::Pace;
+use vanish::interrupt::Signals;
+use vanish::launch::{Pace, UpOptions};
 use vanish::plan::model as m;
+use vanish::progress::Progress;
 
 const ARN: &str = "arn:aws:ecs:us-east-1:1:task/default/t9";
 const TD: &str = "arn:aws:ecs:us-east-1:1:task-definition/vanish-mr-1-run:1";
@@ -181,13 +183,18 @@ async fn run_with(exit_code: Option<i32>) -> (anyhow::Result<Exit>, usize, Vec<D
     rules.push(describe);
     let ecs: Vec<&Rule> = rules.iter().collect();
     let pace = Pace::virtual_time();
+    let mut opts = UpOptions::new(
+        "tok".into(),
+        Progress::new(Box::new(std::io::sink()), false, true),
+    );
+    opts.pace = pace.clone();
+    opts.wait = None;
     let got = execute(
         &clients(&ecs, &[&get]),
         plan(),
-        "tok",
+        opts,
         Duration::from_secs(2),
-        &pace,
-        &std::sync::Mutex::new(None),
+        &mut Signals::channel().1,
     )
     .await;
     (got, get.num_calls(), pace.slept())
@@ -232,13 +239,18 @@ async fn run_task_failures_are_exit_1_with_the_reasons() {
     let mut rules = before_run();
     rules.push(run);
     let ecs: Vec<&Rule> = rules.iter().collect();
+    let mut opts = UpOptions::new(
+        "tok".into(),
+        Progress::new(Box::new(std::io::sink()), false, true),
+    );
+    opts.pace = Pace::virtual_time();
+    opts.wait = None;
     let err = execute(
         &clients(&ecs, &[]),
         plan(),
-        "tok",
+        opts,
         Duration::from_secs(2),
-        &Pace::virtual_time(),
-        &std::sync::Mutex::new(None),
+        &mut Signals::channel().1,
     )
     .await
     .expect_err("could not start");

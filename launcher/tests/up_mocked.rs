@@ -22,6 +22,7 @@ mod common;
 
 use vanish::aws::Clients;
 use vanish::exit::{self, Exit};
+use vanish::interrupt::{Signal, Signals};
 use vanish::launch::{self, Pace, UpOptions};
 use vanish::plan::model as m;
 use vanish::progress::Progress;
@@ -234,7 +235,9 @@ async fn provisioning_pending_running_with_the_eni_midway_and_the_ip_a_poll_late
     let buf = Buf::default();
     let o = opts(&buf);
     let pace = o.pace.clone();
-    let out = launch::up(&c, plan(), o).await.expect("up");
+    let out = launch::up(&c, plan(), o, &mut Signals::channel().1)
+        .await
+        .expect("up");
     assert_eq!(out.public_ip.as_deref(), Some("3.4.5.6"));
     assert_eq!(out.private_ip.as_deref(), Some("10.0.0.5"));
     assert_eq!(out.urls, vec!["http://3.4.5.6:80".to_string()]);
@@ -290,9 +293,14 @@ async fn stopped_with_cannot_pull_container_error_is_exit_1_with_reasons() {
     rules.push(describe);
     let ecs: Vec<&Rule> = rules.iter().collect();
     let buf = Buf::default();
-    let err = launch::up(&clients(&ecs, &[&eni]), plan(), opts(&buf))
-        .await
-        .expect_err("must fail");
+    let err = launch::up(
+        &clients(&ecs, &[&eni]),
+        plan(),
+        opts(&buf),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect_err("must fail");
     assert_eq!(exit::code_of(&err), Exit::TaskFailed);
     assert_eq!(
         exit::render(&err),
@@ -315,9 +323,14 @@ async fn run_task_failures_are_reported_with_exit_1() {
     let mut rules = before_run();
     rules.push(run);
     let ecs: Vec<&Rule> = rules.iter().collect();
-    let err = launch::up(&clients(&ecs, &[]), plan(), opts(&Buf::default()))
-        .await
-        .expect_err("must fail");
+    let err = launch::up(
+        &clients(&ecs, &[]),
+        plan(),
+        opts(&Buf::default()),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect_err("must fail");
     assert_eq!(exit::code_of(&err), Exit::TaskFailed);
     assert_eq!(
         exit::render(&err),
@@ -351,9 +364,14 @@ async fn throttling_is_retried_with_the_same_client_token() {
         .network_configuration
         .awsvpc_configuration
         .assign_public_ip = "DISABLED".into();
-    let out = launch::up(&clients(&ecs, &[]), p, opts(&Buf::default()))
-        .await
-        .expect("retried");
+    let out = launch::up(
+        &clients(&ecs, &[]),
+        p,
+        opts(&Buf::default()),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect("retried");
     assert_eq!(rules[3].num_calls(), 2, "one throttled call, one retry");
     assert_eq!(out.urls, vec!["http://10.0.0.5:80".to_string()]);
 }
@@ -373,9 +391,14 @@ async fn access_denied_is_exit_3_naming_the_iam_action() {
     let mut rules = before_run();
     rules.push(run);
     let ecs: Vec<&Rule> = rules.iter().collect();
-    let err = launch::up(&clients(&ecs, &[]), plan(), opts(&Buf::default()))
-        .await
-        .expect_err("must fail");
+    let err = launch::up(
+        &clients(&ecs, &[]),
+        plan(),
+        opts(&Buf::default()),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect_err("must fail");
     assert_eq!(exit::code_of(&err), Exit::Aws);
     assert_eq!(
         exit::render(&err),
@@ -403,7 +426,7 @@ async fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
         o.wait = Some(Duration::from_secs(20));
         o.stop_on_failure = stop_on_failure;
         let pace = o.pace.clone();
-        let err = launch::up(&clients(&ecs, &[]), plan(), o)
+        let err = launch::up(&clients(&ecs, &[]), plan(), o, &mut Signals::channel().1)
             .await
             .expect_err("must time out");
         assert_eq!(exit::code_of(&err), Exit::WaitTimeout);
@@ -426,8 +449,12 @@ async fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
 #[tokio::test]
 async fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
     for (status, stops, detail) in [
-        ("PENDING", 1, "  the task was not RUNNING yet: stopped t1"),
-        ("RUNNING", 0, "  the task t1 is RUNNING: left to its TTL"),
+        ("PENDING", 1, format!("  stopped {ARN}")),
+        (
+            "RUNNING",
+            0,
+            "  the task t1 is RUNNING: left to its TTL".to_string(),
+        ),
     ] {
         let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(move || {
             DescribeTasksOutput::builder()
@@ -446,24 +473,25 @@ async fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
         let ecs: Vec<&Rule> = rules.iter().collect();
         let c = clients(&ecs, &[&eni]);
         let o = opts(&Buf::default());
-        let launched = o.launched.clone();
         // The "Ctrl-C" arrives once the task has been seen (twice polled).
         let pace = o.pace.clone();
-        let interrupt = async move {
+        let (tx, mut signals) = Signals::channel();
+        let sender = tokio::spawn(async move {
             while pace.slept().len() < 2 {
                 tokio::task::yield_now().await;
             }
-        };
-        let err = launch::up_or_interrupt(&c, plan(), o, interrupt)
+            let _ = tx.send(Signal::Int);
+        });
+        let err = launch::up(&c, plan(), o, &mut signals)
             .await
             .expect_err("interrupted");
-        assert_eq!(exit::code_of(&err), Exit::TaskFailed);
-        assert_eq!(exit::render(&err), format!("error: interrupted\n{detail}"));
-        assert_eq!(rules[5].num_calls(), stops, "{status}");
+        sender.abort();
+        assert_eq!(exit::code_of(&err), Exit::Interrupted);
         assert_eq!(
-            launched.lock().expect("lock").task_arn.as_deref(),
-            Some(ARN)
+            exit::render(&err),
+            format!("error: interrupted (SIGINT)\n{detail}")
         );
+        assert_eq!(rules[5].num_calls(), stops, "{status}");
     }
 }
 
@@ -513,9 +541,14 @@ async fn health_path_is_polled_until_it_answers_2xx() {
         port,
     }];
     p.vanish.health_path = Some("/healthz".into());
-    let out = launch::up(&clients(&ecs, &[&eni]), p, opts(&Buf::default()))
-        .await
-        .expect("healthy");
+    let out = launch::up(
+        &clients(&ecs, &[&eni]),
+        p,
+        opts(&Buf::default()),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect("healthy");
     assert_eq!(out.urls, vec![format!("http://127.0.0.1:{port}")]);
     assert_eq!(server.join().expect("server"), ["/healthz", "/healthz"]);
 }
@@ -644,9 +677,14 @@ async fn run_task_request_carries_spot_exec_tags_network_and_platform() {
             value: "2099-01-01T00:00:00Z".into(),
         }],
     }];
-    let out = launch::up(&clients(&ecs, &[]), p, opts(&Buf::default()))
-        .await
-        .expect("request as planned");
+    let out = launch::up(
+        &clients(&ecs, &[]),
+        p,
+        opts(&Buf::default()),
+        &mut Signals::channel().1,
+    )
+    .await
+    .expect("request as planned");
     assert_eq!(out.private_ip.as_deref(), Some("10.0.0.5"));
     assert_eq!(rules[3].num_calls(), 1);
 }
@@ -710,9 +748,14 @@ async fn a_crashed_container_s_last_log_lines_follow_the_stop_report_unless_no_l
         let buf = Buf::default();
         let mut o = opts(&buf);
         o.crash_log_lines = lines;
-        let err = launch::up(&clients_with_logs(&ecs, &[&eni], &[&get]), p.clone(), o)
-            .await
-            .expect_err("must fail");
+        let err = launch::up(
+            &clients_with_logs(&ecs, &[&eni], &[&get]),
+            p.clone(),
+            o,
+            &mut Signals::channel().1,
+        )
+        .await
+        .expect_err("must fail");
         assert_eq!(exit::code_of(&err), Exit::TaskFailed);
         let report = "error: task t1 stopped before it was up\n  stopCode: EssentialContainerExited\n  stoppedReason: Essential container in task exited\n  container web: exitCode 1\n  container side: exitCode 0";
         let want = if lines > 0 {
@@ -725,4 +768,10 @@ async fn a_crashed_container_s_last_log_lines_follow_the_stop_report_unless_no_l
         assert_eq!(exit::render(&err), want);
         assert_eq!(get.num_calls(), want_calls);
     }
+}
+
+#[test]
+fn the_launch_engine_s_mask_is_render_s() {
+    // The engine keeps its own copy (engines do not import commands).
+    assert_eq!(vanish::launch::MASK, vanish::cmd::render::MASK);
 }

@@ -10,6 +10,7 @@
 
 pub mod docker;
 pub mod fargate;
+pub mod faults;
 pub mod images;
 pub mod init;
 pub mod moto;

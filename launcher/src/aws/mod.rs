@@ -4,6 +4,11 @@
 //! - Credentials, region and endpoint come from aws-config's standard chain
 //!   (env, profile, SSO, web identity, container/instance credentials); the
 //!   global flags only override the region, profile and endpoint.
+//! - Every call is bounded: a connect timeout, a per-attempt timeout and an
+//!   operation timeout (all attempts and retries), from `AwsConfig`; a call
+//!   that hangs ends as `Exit::Aws` "timed out", never as a hang.
+//! - This layer knows nothing of the CLI: the command layer turns its flags
+//!   into an `AwsConfig`.
 //! - Nothing here decides anything: the command logic and the pure modules
 //!   (`churn`, `wait`, `net`, `apps`) do. Every SDK error goes through
 //!   `error::classify`, which names the IAM action for AccessDenied.
@@ -13,11 +18,54 @@ pub mod ecs;
 pub mod error;
 pub mod logs;
 pub mod operations;
+pub mod tasks;
+
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
 
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+
+/// Where and how to reach AWS: the global flags, as plain data.
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Bound on one call, all attempts and retries included.
+    pub operation_timeout: Duration,
+    /// Bound on one attempt of a call (the connect timeout is the smaller of
+    /// this and `CONNECT_TIMEOUT`).
+    pub attempt_timeout: Duration,
+}
+
+/// The TCP/TLS connect timeout (at most the attempt timeout).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        AwsConfig {
+            region: None,
+            profile: None,
+            endpoint_url: None,
+            operation_timeout: Duration::from_secs(60),
+            attempt_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+impl AwsConfig {
+    /// The SDK's timeout configuration for these bounds.
+    pub fn timeouts(&self) -> TimeoutConfig {
+        let attempt = self.attempt_timeout.min(self.operation_timeout);
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+}
 
 /// The service clients `vanish` uses.
 #[derive(Debug, Clone)]
@@ -28,17 +76,18 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Clients from the standard credential chain and the global flags.
+    /// Clients from the standard credential chain and `config`.
     /// No region anywhere (flag, env, profile) is bad input: exit 2.
-    pub async fn from_global(global: &Global) -> Result<Clients, Failure> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = &global.region {
+    pub async fn new(config: &AwsConfig) -> Result<Clients, Failure> {
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).timeout_config(config.timeouts());
+        if let Some(region) = &config.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
-        if let Some(profile) = &global.profile {
+        if let Some(profile) = &config.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(url) = &global.endpoint_url {
+        if let Some(url) = &config.endpoint_url {
             loader = loader.endpoint_url(url);
         }
         let conf = loader.load().await;

@@ -2,15 +2,16 @@
 //!
 //! Invariants: an unknown name stops nothing and is exit 1 with the names
 //! that do exist; with `--wait` every stopped task is polled until STOPPED
-//! (bounded by `--timeout`).
+//! (bounded by `--timeout`). A failed StopTask does not stop the others:
+//! each failure is one stderr line, and `down` then exits 3.
 
 use std::time::{Duration, Instant};
 
 use crate::apps::App;
+use crate::apps::names;
 use crate::aws::{Clients, ecs};
 use crate::cli::Global;
 use crate::exit::{Exit, Failure};
-use crate::launch::names;
 use crate::wait::backoff;
 
 #[derive(Debug, clap::Args)]
@@ -60,7 +61,7 @@ pub fn select<'a>(
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await?;
+    let clients = Clients::new(&global.aws()).await?;
     let tasks = ecs::list_vanish_tasks(&clients.ecs, &args.cluster).await?;
     let apps: Vec<App> = tasks.iter().filter_map(App::from_task).collect();
     let chosen = select(&apps, &args.names, args.all).map_err(|unknown| {
@@ -70,12 +71,21 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
         )
         .detail(format!("  running: {}", names(&apps)))
     })?;
+    let mut arns = Vec::new();
+    let mut failed = 0usize;
     for a in &chosen {
-        ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &args.reason).await?;
-        println!("stopped {}  {}", a.name, a.task_arn);
+        match ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &args.reason).await {
+            Ok(()) => {
+                println!("stopped {}  {}", a.name, a.task_arn);
+                arns.push(a.task_arn.clone());
+            }
+            Err(f) => {
+                eprintln!("error: could not stop {}  {}: {f}", a.name, a.task_arn);
+                failed += 1;
+            }
+        }
     }
-    if args.wait && !chosen.is_empty() {
-        let arns: Vec<String> = chosen.iter().map(|a| a.task_arn.clone()).collect();
+    if args.wait && !arns.is_empty() {
         let start = Instant::now();
         let mut attempt = 0;
         loop {
@@ -106,6 +116,13 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
             }
             tokio::time::sleep(pause).await;
         }
+    }
+    if failed > 0 {
+        return Err(Failure::new(
+            Exit::Aws,
+            format!("could not stop {failed} of {} task(s)", chosen.len()),
+        )
+        .into());
     }
     Ok(Exit::Ok)
 }

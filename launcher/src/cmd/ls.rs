@@ -118,7 +118,7 @@ pub fn table(apps: &[App], now: SystemTime) -> String {
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await?;
+    let clients = Clients::new(&global.aws()).await?;
     let apps = apps(&clients, &args.cluster).await?;
     match args.output {
         Format::Json => println!("{}", serde_json::to_string_pretty(&apps)?),

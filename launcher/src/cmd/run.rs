@@ -8,24 +8,26 @@
 //!   name `<name>-run`, family `<family>-run`, so it neither replaces nor is
 //!   replaced by the review app, and `up` does not see a changed definition.
 //! - `-- COMMAND...` and `-e K=V` go into RunTask's containerOverrides.
-//! - vanish-init's TTL applies: `--ttl` defaults to 1h here. Ctrl-C or
-//!   SIGTERM stops the one-off task (a cancelled CI job must not leave a
-//!   migration running) and is exit 1.
+//! - vanish-init's TTL applies: `--ttl` defaults to 1h here. Ctrl-C (exit
+//!   130) or SIGTERM (exit 143) stops the one-off task at any point, even
+//!   while RunTask is in flight (a cancelled CI job must not leave a
+//!   migration running); the message names the task.
 //! - Logs stream while it runs (as `logs --follow`); the exit status is the
 //!   container's (`Exit::Container`); a task that could not start is exit 1
 //!   with the reasons.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::aws::{Clients, ecs};
+use crate::aws::Clients;
 use crate::cli::Global;
-use crate::cmd::logs::{self, Reading, TaskLogs};
 use crate::exit::{Exit, Failure};
-use crate::launch::{self, Pace};
+use crate::interrupt::Signals;
+use crate::launch::{self, UpOptions};
+use crate::logs::read::{self, Reading, TaskLogs};
 use crate::plan::Plan;
 use crate::plan::model::{ContainerOverride, KeyValue};
-use crate::spec::{self, LoadContext, SpecArgs};
+use crate::progress::Progress;
+use crate::spec::SpecArgs;
 
 /// `run`'s default TTL (up's is 2h).
 pub const RUN_TTL: &str = "1h";
@@ -160,45 +162,35 @@ pub fn plan_logs(plan: &Plan, task_arn: &str) -> Result<TaskLogs, Failure> {
     Ok(TaskLogs { sources, essential })
 }
 
-/// Registers (without churn), runs and follows the one-off task; the task's
-/// ARN goes into `started` as soon as it is known (for an interrupt handler).
+/// Registers (without churn), runs and follows the one-off task, honouring
+/// `signals` (an interrupt stops the task).
 pub async fn execute(
     clients: &Clients,
-    mut plan: Plan,
-    client_token: &str,
+    plan: Plan,
+    opts: UpOptions,
     poll: Duration,
-    pace: &Pace,
-    started: &Mutex<Option<String>>,
+    signals: &mut Signals,
 ) -> anyhow::Result<Exit> {
-    launch::resolve_network(clients, &mut plan).await?;
     let cluster = plan.run_task.cluster.clone();
-    let td_arn = launch::register_without_churn(clients, &plan).await?;
-    let out = ecs::run_task(&clients.ecs, &plan.run_task, &td_arn, client_token).await?;
-    let Some(task) = out.tasks().first().filter(|_| out.failures().is_empty()) else {
-        return Err(launch::run_failures(out.failures()).into());
+    let pace = opts.pace.clone();
+    let (for_logs, cluster, pace) = (&plan.clone(), &cluster, &pace);
+    let follow = |task_arn: String| async move {
+        tracing::info!(task = %task_arn, "one-off task started");
+        let logs = plan_logs(for_logs, &task_arn)?;
+        let reading = Reading::new(&logs.sources, None, None);
+        read::follow(clients, cluster, &task_arn, &logs, &reading, poll, pace).await
     };
-    let task_arn = task.task_arn().unwrap_or_default().to_owned();
-    tracing::info!(task = %task_arn, "one-off task started");
-    if let Ok(mut s) = started.lock() {
-        *s = Some(task_arn.clone());
-    }
-    let logs = plan_logs(&plan, &task_arn)?;
-    let reading = Reading::new(&logs.sources, None, None);
-    logs::follow(clients, &cluster, &task_arn, &logs, &reading, poll, pace).await
+    launch::one_off(clients, plan, opts, signals, follow).await
 }
 
-pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
+pub async fn run(global: &Global, mut args: Args, signals: &mut Signals) -> anyhow::Result<Exit> {
+    let pace = launch::Pace::real();
     if args.spec.ttl.is_none() {
         args.spec.ttl = Some(RUN_TTL.parse().expect("RUN_TTL is a duration"));
     }
-    let clients = Clients::from_global(global).await?;
-    let plan = match &args.plan {
-        Some(path) => crate::cmd::up::read_plan(path)?,
-        None => {
-            let region = clients.ecs.config().region().map(|r| r.to_string());
-            spec::load_plan(&args.spec, &LoadContext::from_process(region))?
-        }
-    };
+    let clients = Clients::new(&global.aws()).await?;
+    let region = clients.ecs.config().region().map(|r| r.to_string());
+    let plan = launch::plan_file::load(args.plan.as_deref(), &args.spec, region, signals).await?;
     let mut plan = one_off(plan, &args.service, &args.command, &args.env)?;
     if args.no_public_ip {
         plan.run_task
@@ -206,29 +198,13 @@ pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
             .awsvpc_configuration
             .assign_public_ip = "DISABLED".into();
     }
-    let token = format!(
-        "vanish-run-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
+    let mut opts = UpOptions::new(
+        launch::token::fresh(&plan.vanish.name),
+        Progress::stderr(global.quiet),
     );
-    let cluster = plan.run_task.cluster.clone();
-    let started = Mutex::new(None);
-    let pace = Pace::real();
-    tokio::select! {
-        r = execute(&clients, plan, &token, args.poll, &pace, &started) => r,
-        () = crate::interrupt::interrupted() => {
-            let arn = started.lock().ok().and_then(|s| s.clone());
-            let mut f = Failure::new(Exit::TaskFailed, "vanish run interrupted");
-            if let Some(arn) = arn {
-                ecs::stop_task(&clients.ecs, &cluster, &arn, "vanish run interrupted").await?;
-                f = f.detail(format!("  stopped {arn}"));
-            }
-            Err(f.into())
-        }
-    }
+    opts.pace = pace;
+    opts.wait = None;
+    execute(&clients, plan, opts, args.poll, signals).await
 }
 
 #[cfg(test)]

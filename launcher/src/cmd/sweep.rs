@@ -3,13 +3,15 @@
 //!
 //! Invariants: only tasks with `startedBy: vanish` and a parseable expiry tag
 //! are ever stopped; `--dry-run` stops nothing. Safe to run on a schedule.
+//! A failed StopTask does not stop the sweep: every due task is tried, each
+//! failure is one stderr line, and the sweep then exits 3 naming how many.
 
 use std::time::{Duration, SystemTime};
 
 use crate::apps::{App, due_for_sweep, short};
 use crate::aws::{Clients, ecs};
 use crate::cli::Global;
-use crate::exit::Exit;
+use crate::exit::{Exit, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,11 +27,12 @@ pub struct Args {
 }
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await?;
+    let clients = Clients::new(&global.aws()).await?;
     let tasks = ecs::list_vanish_tasks(&clients.ecs, &args.cluster).await?;
     let apps: Vec<App> = tasks.iter().filter_map(App::from_task).collect();
     let now = SystemTime::now();
     let due = due_for_sweep(&apps, now, args.slack);
+    let mut failed = Vec::new();
     for (a, late) in &due {
         let exp = a.expires_at.as_deref().unwrap_or("-");
         if args.dry_run {
@@ -41,7 +44,12 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
             );
         } else {
             let reason = format!("expired at {exp} (vanish sweep)");
-            ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &reason).await?;
+            if let Err(f) = ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &reason).await
+            {
+                eprintln!("error: could not stop {}  {}: {f}", a.name, a.task_arn);
+                failed.push(a.task_arn.clone());
+                continue;
+            }
             println!(
                 "stopped {}  {}  expired {exp} ({} ago)",
                 a.name,
@@ -56,5 +64,16 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
         dry_run = args.dry_run,
         "sweep done"
     );
+    if !failed.is_empty() {
+        return Err(Failure::new(
+            Exit::Aws,
+            format!(
+                "sweep could not stop {} of {} expired task(s)",
+                failed.len(),
+                due.len()
+            ),
+        )
+        .into());
+    }
     Ok(Exit::Ok)
 }

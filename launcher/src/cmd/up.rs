@@ -1,10 +1,14 @@
 //! `vanish up`: launch (or replace) a review app and print its URL.
 //!
 //! Invariants: stdout carries only the result (text lines or one JSON
-//! object); progress and logs go to stderr. Ctrl-C or SIGTERM before the
-//! task is RUNNING stops it ("launch interrupted"); after RUNNING it is left to its
-//! TTL. The Plan comes from the spec (exactly as `vanish render` loads it),
-//! or from `--plan FILE` (what `vanish render` printed).
+//! object); progress and logs go to stderr. Ctrl-C (exit 130) or SIGTERM
+//! (exit 143) before the task is RUNNING stops it ("launch interrupted");
+//! after RUNNING it is left to its TTL; a second signal exits at once,
+//! naming the task. `--wait` bounds the whole command, setup included.
+//! The Plan comes from the spec (exactly as `vanish render` loads it), or
+//! from `--plan FILE` (what `vanish render` printed; its identity fields
+//! must be vanish's). Once the app is up its outputs are always published,
+//! even when stopping the replaced task failed (a warning).
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -13,13 +17,13 @@ use anyhow::Context;
 
 use crate::aws::Clients;
 use crate::cli::Global;
-use crate::cmd::render::MASK;
-use crate::exit::{Exit, Failure};
+use crate::exit::Exit;
+use crate::interrupt::Signals;
 use crate::launch::{self, UpOptions};
 use crate::output;
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::spec::{self, LoadContext, SpecArgs};
+use crate::spec::SpecArgs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -66,63 +70,6 @@ pub struct Args {
     pub dotenv: Option<PathBuf>,
 }
 
-/// Reads a Plan file (`-` for stdin).
-pub fn read_plan(path: &std::path::Path) -> anyhow::Result<Plan> {
-    let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).context("reading the plan from stdin")?
-    } else {
-        std::fs::read_to_string(path).map_err(|e| {
-            Failure::new(
-                Exit::BadInput,
-                format!("cannot read the plan {}: {e}", path.display()),
-            )
-        })?
-    };
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        Failure::new(
-            Exit::BadInput,
-            format!("{}: not a vanish plan: {e}", path.display()),
-        )
-        .hint("write it with `vanish render --show-secrets > plan.json`")
-    })?;
-    let masked = masked_names(&plan);
-    if !masked.is_empty() {
-        return Err(Failure::new(
-            Exit::BadInput,
-            format!(
-                "{}: the plan holds masked values ({}); launching it would set them to {MASK:?}",
-                path.display(),
-                masked.join(", ")
-            ),
-        )
-        .hint("render it with `vanish render --show-secrets > plan.json`")
-        .into());
-    }
-    Ok(plan)
-}
-
-/// Environment variables whose value is render's mask, container by container.
-fn masked_names(plan: &Plan) -> Vec<String> {
-    let defs = plan
-        .register_task_definition
-        .container_definitions
-        .iter()
-        .map(|c| (&c.name, &c.environment));
-    let overrides = plan
-        .run_task
-        .overrides
-        .container_overrides
-        .iter()
-        .map(|c| (&c.name, &c.environment));
-    defs.chain(overrides)
-        .flat_map(|(container, env)| {
-            env.iter()
-                .filter(|kv| kv.value == MASK)
-                .map(move |kv| format!("{container}.{}", kv.name))
-        })
-        .collect()
-}
-
 /// Applies the flags that change the Plan.
 pub fn apply_flags(plan: &mut Plan, args: &Args) {
     if args.no_public_ip {
@@ -136,21 +83,6 @@ pub fn apply_flags(plan: &mut Plan, args: &Args) {
     }
 }
 
-fn client_token(plan: &Plan) -> String {
-    // Unique per launch, stable across the SDK's retries of one RunTask call.
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut t = format!(
-        "vanish-{}-{nanos:x}-{}",
-        plan.vanish.name,
-        std::process::id()
-    );
-    t.truncate(64);
-    t
-}
-
 fn append(path: &std::ffi::OsStr, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
@@ -162,19 +94,21 @@ fn append(path: &std::ffi::OsStr, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.to_string_lossy()))
 }
 
-pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
-    let clients = Clients::from_global(global).await?;
-    let mut plan = match &args.plan {
-        Some(path) => read_plan(path)?,
-        None => {
-            // The region the clients resolved (flag, env or profile) is the
-            // one the awslogs configuration must name.
-            let region = clients.ecs.config().region().map(|r| r.to_string());
-            spec::load_plan(&args.spec, &LoadContext::from_process(region))?
-        }
-    };
+pub async fn run(global: &Global, args: Args, signals: &mut Signals) -> anyhow::Result<Exit> {
+    // --wait bounds everything from here, setup included.
+    let pace = launch::Pace::real();
+    let clients = Clients::new(&global.aws()).await?;
+    // The region the clients resolved (flag, env or profile) is the one the
+    // awslogs configuration must name.
+    let region = clients.ecs.config().region().map(|r| r.to_string());
+    let mut plan =
+        launch::plan_file::load(args.plan.as_deref(), &args.spec, region, signals).await?;
     apply_flags(&mut plan, &args);
-    let mut opts = UpOptions::new(client_token(&plan), Progress::stderr(global.quiet));
+    let mut opts = UpOptions::new(
+        launch::token::fresh(&plan.vanish.name),
+        Progress::stderr(global.quiet),
+    );
+    opts.pace = pace;
     opts.wait = (!args.no_wait).then_some(args.wait);
     opts.replace = !args.no_replace;
     opts.stop_on_failure = args.stop_on_failure;
@@ -182,11 +116,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     if args.no_logs {
         opts.crash_log_lines = 0;
     }
-    let interrupt = async {
-        crate::interrupt::interrupted().await;
-        eprintln!();
-    };
-    let outcome = launch::up_or_interrupt(&clients, plan, opts, interrupt).await?;
+    let outcome = launch::up(&clients, plan, opts, signals).await?;
 
     match args.output {
         Format::Text => print!("{}", output::text(&outcome, SystemTime::now())),
@@ -203,45 +133,4 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
             .with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(Exit::Ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::model::{ContainerDefinition, ContainerOverride, KeyValue};
-
-    fn kv(name: &str, value: &str) -> KeyValue {
-        KeyValue {
-            name: name.into(),
-            value: value.into(),
-        }
-    }
-
-    #[test]
-    fn masked_values_are_found_in_definitions_and_overrides() {
-        let json = include_str!("../../../examples/review-app/render.golden.json");
-        let mut plan: Plan = serde_json::from_str(json).expect("golden plan parses");
-        // The golden is rendered with masking on.
-        assert_eq!(masked_names(&plan), ["web.SECRET_KEY"]);
-        for c in &mut plan.register_task_definition.container_definitions {
-            c.environment.retain(|kv| kv.value != MASK);
-        }
-        assert!(masked_names(&plan).is_empty());
-        plan.register_task_definition
-            .container_definitions
-            .push(ContainerDefinition {
-                name: "side".into(),
-                environment: vec![kv("A", "1"), kv("DB_PASSWORD", MASK)],
-                ..Default::default()
-            });
-        plan.run_task
-            .overrides
-            .container_overrides
-            .push(ContainerOverride {
-                name: "side".into(),
-                command: None,
-                environment: vec![kv("TOKEN", MASK)],
-            });
-        assert_eq!(masked_names(&plan), ["side.DB_PASSWORD", "side.TOKEN"]);
-    }
 }
