@@ -726,7 +726,7 @@ mod tests {
 
     use crate::diag::{Diagnostics, Severity};
     use crate::plan::model::*;
-    use crate::spec::load_texts;
+    use crate::load::load_texts;
 
     fn env() -> BTreeMap<String, String> {
         [
@@ -1162,7 +1162,7 @@ mod public_tests {
 
     use crate::diag::Diagnostics;
     use crate::plan::model::PublicPort;
-    use crate::spec::load_texts;
+    use crate::load::load_texts;
 
     #[test]
     fn which_services_are_public() {
