@@ -51,7 +51,8 @@ fn env_file_from_proc_is_refused_even_through_a_symlink() {
     );
     let env = [("AWS_SECRET_ACCESS_KEY", SECRET)];
     let out = d.render(&[], &env);
-    let head = "error: cannot read env_file '/proc/self/environ' in service 'web': it resolves to /proc/";
+    let head =
+        "error: cannot read env_file '/proc/self/environ' in service 'web': it resolves to /proc/";
     let tail = format!(
         "/environ, under /proc: vanish reads no spec file from /proc, /sys or /dev\n  --> docker-compose.yml:4:15\n  hint: the path is relative to {}\n",
         d.0.display()
@@ -121,7 +122,12 @@ fn more_secret_names_and_url_passwords_are_masked() {
     assert_eq!(out.stdout.matches("\"value\": \"********\"").count(), 4);
     assert!(out.stdout.contains("\"value\": \"review\""));
     let shown = d.render(&["--only", "task-definition", "--show-secrets"], &[]);
-    assert_eq!(shown.stdout.matches("-secret").count(), 5, "{}", shown.stdout);
+    assert_eq!(
+        shown.stdout.matches("-secret").count(),
+        5,
+        "{}",
+        shown.stdout
+    );
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn unset_empty(cmd: clap::Command, env: &dyn Fn(&OsStr) -> Option<OsString>) -> 
     cmd.mut_args(|a| {
         let empty = a
             .get_env()
-            .and_then(|name| env(name))
+            .and_then(env)
             .is_some_and(|v| v.is_empty());
         if empty { a.env(None::<&str>) } else { a }
     })

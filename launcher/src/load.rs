@@ -245,4 +245,3 @@ mod no_panic {
         }
     }
 }
-

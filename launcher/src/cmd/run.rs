@@ -25,7 +25,7 @@ use crate::exit::{Exit, Failure};
 use crate::launch::{self, Pace};
 use crate::plan::Plan;
 use crate::plan::model::{ContainerOverride, KeyValue};
-use crate::{load, spec::{LoadContext, SpecArgs}};
+use crate::spec::{LoadContext, SpecArgs};
 
 /// `run`'s default TTL (up's is 2h).
 pub const RUN_TTL: &str = "1h";
@@ -196,7 +196,7 @@ pub async fn run(global: &Global, mut args: Args) -> anyhow::Result<Exit> {
         Some(path) => crate::cmd::up::read_plan(path)?,
         None => {
             let region = clients.ecs.config().region().map(|r| r.to_string());
-            load::load_plan(&args.spec, &LoadContext::from_process(region))?
+            crate::load::load_plan(&args.spec, &LoadContext::from_process(region))?
         }
     };
     let mut plan = one_off(plan, &args.service, &args.command, &args.env)?;

@@ -19,7 +19,7 @@ use crate::launch::{self, UpOptions};
 use crate::output;
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::{load, spec::{LoadContext, SpecArgs}};
+use crate::spec::{LoadContext, SpecArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -170,7 +170,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
             // The region the clients resolved (flag, env or profile) is the
             // one the awslogs configuration must name.
             let region = clients.ecs.config().region().map(|r| r.to_string());
-            load::load_plan(&args.spec, &LoadContext::from_process(region))?
+            crate::load::load_plan(&args.spec, &LoadContext::from_process(region))?
         }
     };
     apply_flags(&mut plan, &args);

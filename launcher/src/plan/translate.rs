@@ -725,8 +725,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::diag::{Diagnostics, Severity};
-    use crate::plan::model::*;
     use crate::load::load_texts;
+    use crate::plan::model::*;
 
     fn env() -> BTreeMap<String, String> {
         [
@@ -1161,8 +1161,8 @@ mod public_tests {
     use std::collections::BTreeMap;
 
     use crate::diag::Diagnostics;
-    use crate::plan::model::PublicPort;
     use crate::load::load_texts;
+    use crate::plan::model::PublicPort;
 
     #[test]
     fn which_services_are_public() {

@@ -69,10 +69,7 @@ pub trait Fs {
 
 /// The refused place `path` lies in, if any (`path` already resolved).
 pub fn refused_place(path: &Path) -> Option<&'static str> {
-    REFUSED_PLACES
-        .iter()
-        .find(|p| path.starts_with(p))
-        .copied()
+    REFUSED_PLACES.iter().find(|p| path.starts_with(p)).copied()
 }
 
 /// Checks size and encoding of bytes read (pure).
@@ -266,11 +263,20 @@ mod tests {
     fn memfs_applies_the_policy() {
         let mut fs = MemFs::new().file("/w/a.yml", "x: 1\n");
         fs.insert("/w/fifo", Entry::Special("a FIFO"));
-        assert_eq!(fs.read_to_string(Path::new("/w/a.yml")).ok(), Some("x: 1\n".into()));
-        let err = |p: &str| fs.read_to_string(Path::new(p)).map_err(|e| (e.kind(), e.to_string()));
+        assert_eq!(
+            fs.read_to_string(Path::new("/w/a.yml")).ok(),
+            Some("x: 1\n".into())
+        );
+        let err = |p: &str| {
+            fs.read_to_string(Path::new(p))
+                .map_err(|e| (e.kind(), e.to_string()))
+        };
         assert_eq!(
             err("/w/fifo"),
-            Err((ErrorKind::InvalidInput, "it is a FIFO, not a regular file".into()))
+            Err((
+                ErrorKind::InvalidInput,
+                "it is a FIFO, not a regular file".into()
+            ))
         );
         assert_eq!(err("/w/none").map_err(|e| e.0), Err(ErrorKind::NotFound));
         assert_eq!(
@@ -303,6 +309,9 @@ mod tests {
         assert!(err("/proc/self/environ").is_err());
         let dir = std::env::temp_dir();
         let got = err(dir.to_str().unwrap_or("/tmp"));
-        assert_eq!(got.err(), Some("it is a directory, not a regular file".into()));
+        assert_eq!(
+            got.err(),
+            Some("it is a directory, not a regular file".into())
+        );
     }
 }

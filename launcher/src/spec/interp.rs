@@ -269,7 +269,11 @@ mod tests {
             ),
         ];
         for (input, want) in table {
-            assert_eq!(interpolate(input, &env, LIMIT).as_ref(), Err(want), "{input}");
+            assert_eq!(
+                interpolate(input, &env, LIMIT).as_ref(),
+                Err(want),
+                "{input}"
+            );
         }
         for bad in ["${", "${SET", "${}", "${1A}", "${SET!x}", "${SET:x}"] {
             assert!(
@@ -282,16 +286,26 @@ mod tests {
     #[test]
     fn output_is_bounded_in_bytes() {
         let big = |name: &str| (name == "BIG").then(|| "x".repeat(1000));
-        assert_eq!(interpolate("${BIG}", &big, 1000).map(|e| e.text.len()), Ok(1000));
+        assert_eq!(
+            interpolate("${BIG}", &big, 1000).map(|e| e.text.len()),
+            Ok(1000)
+        );
         for (s, limit) in [
             ("${BIG}.", 1000),
             ("$BIG$BIG", 1999),
             ("${NO:-${BIG}}${BIG}", 1999),
             ("${NO:?${BIG}$BIG}", 1999),
         ] {
-            assert_eq!(interpolate(s, &big, limit), Err(InterpError::TooLong(limit)), "{s}");
+            assert_eq!(
+                interpolate(s, &big, limit),
+                Err(InterpError::TooLong(limit)),
+                "{s}"
+            );
         }
         let many = "${BIG}".repeat(3000);
-        assert_eq!(interpolate(&many, &big, 1 << 20), Err(InterpError::TooLong(1 << 20)));
+        assert_eq!(
+            interpolate(&many, &big, 1 << 20),
+            Err(InterpError::TooLong(1 << 20))
+        );
     }
 }

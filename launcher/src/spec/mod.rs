@@ -234,7 +234,8 @@ pub(crate) fn build_with(
 
 /// `--now`: an RFC 3339 time no later than [`LATEST_NOW_SECS`].
 fn parse_now(t: &str) -> Result<SystemTime, String> {
-    let now = humantime::parse_rfc3339_weak(t).map_err(|e| format!("is not an RFC 3339 time: {e}"))?;
+    let now =
+        humantime::parse_rfc3339_weak(t).map_err(|e| format!("is not an RFC 3339 time: {e}"))?;
     let latest = UNIX_EPOCH + Duration::from_secs(LATEST_NOW_SECS);
     if now > latest {
         return Err(format!(
@@ -485,7 +486,6 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
         s.health_path = Some(h.clone());
     }
 }
-
 
 #[cfg(test)]
 mod merge_tests {

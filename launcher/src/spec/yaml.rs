@@ -503,7 +503,9 @@ mod tests {
         let msgs: Vec<String> = d.items().iter().map(|i| i.to_string()).collect();
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert!(
-            msgs[0].starts_with("error: the document expands to more than 8 MiB of text\n  --> t.yml:2:"),
+            msgs[0].starts_with(
+                "error: the document expands to more than 8 MiB of text\n  --> t.yml:2:"
+            ),
             "{msgs:?}"
         );
         // Just under the bound is fine.
