@@ -30,10 +30,7 @@ pub fn try_parse_from(
 /// subcommand) whose variable is set to "".
 fn unset_empty(cmd: clap::Command, env: &dyn Fn(&OsStr) -> Option<OsString>) -> clap::Command {
     cmd.mut_args(|a| {
-        let empty = a
-            .get_env()
-            .and_then(env)
-            .is_some_and(|v| v.is_empty());
+        let empty = a.get_env().and_then(env).is_some_and(|v| v.is_empty());
         if empty { a.env(None::<&str>) } else { a }
     })
     .mut_subcommands(|sc| unset_empty(sc, env))

@@ -245,3 +245,132 @@ mod no_panic {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::fs::Entry;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    fn errors(d: &Diagnostics) -> Vec<String> {
+        d.into_failure()
+            .map(|f| {
+                let mut v = vec![f.message];
+                v.extend(f.details);
+                v
+            })
+            .unwrap_or_default()
+    }
+
+    fn container_env(p: &Plan) -> Vec<(String, String)> {
+        p.register_task_definition.container_definitions[0]
+            .environment
+            .iter()
+            .filter(|kv| !kv.name.starts_with("VANISH_"))
+            .map(|kv| (kv.name.clone(), kv.value.clone()))
+            .collect()
+    }
+
+    const WITH_ENV_FILES: &str = "services:\n  web:\n    image: nginx\n    env_file:\n      - app.env\n      - path: ${EXTRA:-extra}.env\n        required: false\n    environment:\n      B: from-compose\n";
+
+    #[test]
+    fn env_files_are_gathered_then_built_from_the_snapshot() {
+        let dir = Path::new(TEXTS_DIR);
+        let fs = MemFs::new()
+            .file(dir.join("docker-compose.yml"), WITH_ENV_FILES)
+            .file(dir.join("app.env"), "A=1\nB=from-file\n")
+            .file(dir.join("more.env"), "C=3\n");
+        let mut d = Diagnostics::new(false);
+        let p = load_in(&fs, dir, false, &env(&[("EXTRA", "more")]), &mut d).expect("plan");
+        assert!(errors(&d).is_empty(), "{:?}", errors(&d));
+        assert_eq!(
+            container_env(&p),
+            [("A", "1"), ("B", "from-compose"), ("C", "3")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        // The optional file may be missing; a FIFO in its place is an error where it is named.
+        let mut d = Diagnostics::new(false);
+        assert!(load_in(&fs, dir, false, &env(&[]), &mut d).is_some());
+        assert!(errors(&d).is_empty(), "{:?}", errors(&d));
+        let mut fifo = fs.clone();
+        fifo.insert(dir.join("extra.env"), Entry::Special("a FIFO"));
+        let mut d = Diagnostics::new(false);
+        load_in(&fifo, dir, false, &env(&[]), &mut d);
+        assert_eq!(
+            errors(&d),
+            [
+                "cannot read env_file 'extra.env' in service 'web': it is a FIFO, not a regular file",
+                "  --> docker-compose.yml:6:15",
+                "  hint: the path is relative to /spec",
+            ]
+            .map(str::to_string)
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_every_diagnostic() {
+        let compose = "services:\n  web:\n    image: nginx\n    command: \"run --token=${API_TOKEN} 'x\"\n    ports: [\"${DB_PASSWORD}\"]\n";
+        let mut d = Diagnostics::new(false);
+        load_texts(
+            compose,
+            None,
+            &env(&[("API_TOKEN", "tok-123456"), ("DB_PASSWORD", "pw-123456")]),
+            &mut d,
+        );
+        let all = format!("{d:?}");
+        assert!(!all.contains("123456"), "{all}");
+        assert_eq!(
+            errors(&d),
+            [
+                "'command' in service 'web': unterminated single quote in 'run --token=******** 'x'",
+                "  --> docker-compose.yml:4:14",
+                "error: '********' is not a port such as 80, 80:80 or 8000/udp in service 'web'",
+                "  --> docker-compose.yml:5:13",
+                "  hint: write a port as 80, \"80:80\" or \"8000/udp\"",
+            ]
+            .map(str::to_string)
+        );
+    }
+
+    #[test]
+    fn the_latest_now_leaves_room_for_the_longest_ttl() {
+        let end_of_9999 = 253_402_300_799;
+        assert_eq!(spec::LATEST_NOW_SECS + translate::MAX_TTL, end_of_9999);
+        let last = std::time::UNIX_EPOCH + std::time::Duration::from_secs(end_of_9999);
+        assert_eq!(
+            humantime::format_rfc3339_seconds(last).to_string(),
+            "9999-12-31T23:59:59Z"
+        );
+    }
+
+    /// `spec` reads and checks; translating is `plan`'s job, orchestrating
+    /// is this module's: no spec file may name either.
+    #[test]
+    fn spec_does_not_depend_on_translation_or_loading() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/spec");
+        let mut offenders = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/spec") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if ["plan::translate", "crate::load", "crate::cmd", "crate::aws"]
+                    .iter()
+                    .any(|m| code.contains(m))
+                {
+                    offenders.push(format!("{}:{}: {line}", path.display(), i + 1));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    }
+}
