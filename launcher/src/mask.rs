@@ -40,7 +40,7 @@ pub fn looks_secret(name: &str) -> bool {
 
 /// Runner credentials by exact name: AWS (SDK/CLI environment), GitHub
 /// Actions and GitLab CI/CD predefined variables that carry a credential.
-const RUNNER_CREDENTIALS: &[&str] = &[
+pub const RUNNER_CREDENTIALS: &[&str] = &[
     // AWS: static and session credentials, web identity, container credentials.
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",

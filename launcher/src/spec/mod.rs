@@ -1,7 +1,7 @@
 //! The spec: compose file(s) + ecs-params + flags → a checked [`Spec`] and
 //! the launch [`Facts`], in two steps:
 //!
-//! 1. [`gather`] does every read, through an injected [`fs::Fs`] (the real
+//! 1. [`gather()`] does every read, through an injected [`fs::Fs`] (the real
 //!    one has size caps, reads regular files only and nothing from /proc,
 //!    /sys or /dev), and returns a snapshot of what was read;
 //! 2. [`build`] is pure: it parses, interpolates, merges and reads the
@@ -93,7 +93,7 @@ pub struct Built {
     pub facts: Facts,
 }
 
-/// Builds the Spec from the snapshot [`gather`] made (pure: reads only
+/// Builds the Spec from the snapshot [`gather()`] made (pure: reads only
 /// `g.files`). `None` when nothing usable could be read.
 pub fn build(
     g: &Gathered,
