@@ -12,6 +12,8 @@
 //! - Errors are reported in file order, then line, then column; ties keep the
 //!   order they were found in. `--strict` turns `unsupported` warnings into errors.
 //! - Nothing here panics or performs I/O except [`Diagnostics::print_warnings`].
+//! - [`Diagnostics::redact`] is how the loader keeps secret values out of
+//!   every message and hint (see `crate::mask::Redactor`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -145,6 +147,16 @@ impl Diagnostics {
 
     pub fn items(&self) -> &[Diagnostic] {
         &self.items
+    }
+
+    /// Rewrites every message and hint with `f` (to hide secret values).
+    pub fn redact(&mut self, f: &dyn Fn(&str) -> String) {
+        for d in &mut self.items {
+            d.message = f(&d.message);
+            if let Some(h) = &mut d.hint {
+                *h = f(h);
+            }
+        }
     }
 
     /// Sorted by severity class (warnings and notes, then errors), then place.

@@ -3,8 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use vanish::cli::{Cli, Command};
+use vanish::cli::Command;
 use vanish::cmd;
 use vanish::exit::{self, Exit, Failure};
 use vanish::interrupt::Signals;
@@ -20,7 +19,7 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<Exit> {
-    let cli = match Cli::try_parse() {
+    let cli = match vanish::cli_env::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are successes; anything else is bad input.

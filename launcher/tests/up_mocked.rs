@@ -769,9 +769,3 @@ async fn a_crashed_container_s_last_log_lines_follow_the_stop_report_unless_no_l
         assert_eq!(get.num_calls(), want_calls);
     }
 }
-
-#[test]
-fn the_launch_engine_s_mask_is_render_s() {
-    // The engine keeps its own copy (engines do not import commands).
-    assert_eq!(vanish::launch::MASK, vanish::cmd::render::MASK);
-}

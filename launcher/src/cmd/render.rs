@@ -3,16 +3,17 @@
 //!
 //! Invariants: stdout holds only the Plan; diagnostics go to stderr; any spec
 //! error exits 2. Values of environment variables whose name looks secret
-//! (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`) are masked unless
-//! `--show-secrets`.
+//! (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*KEY*`, `*_PASS`, `*_PASSWD`,
+//! `*_CREDENTIALS`, `*_AUTH`) and the password of any URL value
+//! (`DATABASE_URL`) are masked unless `--show-secrets` (`crate::mask`).
 
 use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::load;
+use crate::mask;
+pub use crate::mask::{MASK, looks_secret};
 use crate::plan::Plan;
-use crate::spec::{self, LoadContext, SpecArgs};
-
-/// What replaces a masked value.
-pub const MASK: &str = "********";
+use crate::spec::{LoadContext, SpecArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +33,7 @@ pub struct Args {
 
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     let ctx = LoadContext::from_process(global.region.clone());
-    let mut plan = spec::load_plan(&args.spec, &ctx)?;
+    let mut plan = load::load_plan(&args.spec, &ctx)?;
     if !args.show_secrets {
         mask_secrets(&mut plan);
     }
@@ -56,15 +57,8 @@ pub fn to_text<T: serde::Serialize>(plan: &T, output: &str) -> anyhow::Result<St
     Ok(text.trim_end().to_string())
 }
 
-/// Whether a variable's name looks like it holds a secret.
-pub fn looks_secret(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    ["PASSWORD", "SECRET", "TOKEN", "KEY"]
-        .iter()
-        .any(|w| n.contains(w))
-}
-
-/// Masks secret-looking environment values in containers and overrides.
+/// Masks secret-looking environment values (and URL passwords) in
+/// containers and overrides.
 pub fn mask_secrets(plan: &mut Plan) {
     let containers = plan
         .register_task_definition
@@ -78,28 +72,8 @@ pub fn mask_secrets(plan: &mut Plan) {
         .iter_mut()
         .map(|c| &mut c.environment);
     for env in containers.chain(overrides) {
-        for kv in env.iter_mut().filter(|kv| looks_secret(&kv.name)) {
-            kv.value = MASK.into();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_names() {
-        for (name, secret) in [
-            ("DB_PASSWORD", true),
-            ("SECRET_KEY", true),
-            ("api_token", true),
-            ("AWS_ACCESS_KEY_ID", true),
-            ("KEYCLOAK_URL", true),
-            ("DATABASE_URL", false),
-            ("APP_ENV", false),
-        ] {
-            assert_eq!(looks_secret(name), secret, "{name}");
+        for kv in env.iter_mut() {
+            kv.value = mask::masked_value(&kv.name, &kv.value);
         }
     }
 }

@@ -35,7 +35,7 @@ pub use crate::pace::Pace;
 pub use drive::Ended;
 pub use health::http_status;
 pub use options::UpOptions;
-pub use plan_file::{MASK, read_plan};
+pub use plan_file::read_plan;
 
 use crate::aws::Clients;
 use crate::exit::{Exit, Failure};

@@ -7,6 +7,7 @@
 use anyhow::Context;
 
 use crate::exit::{Exit, Failure};
+use crate::mask::MASK;
 use crate::plan::Plan;
 
 /// The Plan from `--plan FILE`, or loaded from the spec, while honouring
@@ -22,7 +23,7 @@ pub async fn load(
     let spec = spec.clone();
     let work = tokio::task::spawn_blocking(move || match plan {
         Some(path) => read_plan(&path),
-        None => crate::spec::load_plan(&spec, &crate::spec::LoadContext::from_process(region)),
+        None => crate::load::load_plan(&spec, &crate::spec::LoadContext::from_process(region)),
     });
     tokio::select! {
         s = signals.next() => Err(Failure::new(
@@ -33,10 +34,6 @@ pub async fn load(
         r = work => r.map_err(|e| anyhow::anyhow!("loading the spec: {e}"))?,
     }
 }
-
-/// The mask `vanish render` prints for secret values (equal to
-/// `cmd::render::MASK`; a test checks it; engines do not import commands).
-pub const MASK: &str = "********";
 
 /// Reads a Plan file (`-` for stdin).
 pub fn read_plan(path: &std::path::Path) -> anyhow::Result<Plan> {
@@ -93,7 +90,7 @@ pub fn masked_names(plan: &Plan) -> Vec<String> {
     defs.chain(overrides)
         .flat_map(|(container, env)| {
             env.iter()
-                .filter(|kv| kv.value == MASK)
+                .filter(|kv| crate::mask::is_masked(&kv.value))
                 .map(move |kv| format!("{container}.{}", kv.name))
         })
         .collect()

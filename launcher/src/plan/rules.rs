@@ -371,7 +371,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::diag::Diagnostics;
-    use crate::spec::load_texts;
+    use crate::load::load_texts;
 
     /// render's diagnostics ("severity: message @line:col", lower case, hints
     /// left out) for a compose file and optional ecs-params.

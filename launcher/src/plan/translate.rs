@@ -717,8 +717,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::diag::{Diagnostics, Severity};
+    use crate::load::load_texts;
     use crate::plan::model::*;
-    use crate::spec::load_texts;
 
     fn env() -> BTreeMap<String, String> {
         [
@@ -1155,8 +1155,8 @@ mod public_tests {
     use std::collections::BTreeMap;
 
     use crate::diag::Diagnostics;
+    use crate::load::load_texts;
     use crate::plan::model::PublicPort;
-    use crate::spec::load_texts;
 
     #[test]
     fn which_services_are_public() {

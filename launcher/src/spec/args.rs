@@ -34,7 +34,8 @@ pub struct SpecArgs {
     #[arg(long, env = "VANISH_STRICT")]
     pub strict: bool,
     /// Review-app name (task family `vanish-<name>`). Default: `mr-<iid>` / `pr-<n>`
-    /// or the branch slug from the CI environment.
+    /// or the branch slug from the CI environment (an empty VANISH_NAME counts
+    /// as unset; an empty --name is an error).
     #[arg(long, env = "VANISH_NAME")]
     pub name: Option<String>,
     /// Lifetime, e.g. 30m or 1h30m [default: 2h, or x-vanish ttl].

@@ -3,7 +3,7 @@
 //! Invariants: every service key is either read, warned about as unsupported
 //! on Fargate (an error under `--strict`), or an unknown-key error with a
 //! hint; `x-` keys are extensions and pass (`x-vanish` is read by `settings`).
-//! The only I/O is reading `env_file`s, relative to the compose file's folder.
+//! No I/O: `env_file`s (relative to the compose file's folder) are read through the given `Fs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -127,6 +127,7 @@ const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
 pub fn read(
     root: &Node,
     base_dir: &Path,
+    fs: &dyn crate::spec::fs::Fs,
     lookup: &dyn Fn(&str) -> Option<String>,
     spec: &mut Spec,
     diags: &mut Diagnostics,
@@ -165,7 +166,7 @@ pub fn read(
                 };
                 for (name, body) in read::map(v, ctx, diags).unwrap_or_default() {
                     let Some(n) = name.as_str() else { continue };
-                    if let Some(svc) = service(n, &name.loc, body, base_dir, lookup, diags) {
+                    if let Some(svc) = service(n, &name.loc, body, base_dir, fs, lookup, diags) {
                         spec.services.push(svc);
                     }
                 }
@@ -185,6 +186,7 @@ fn service(
     loc: &Loc,
     body: &Node,
     base_dir: &Path,
+    fs: &dyn crate::spec::fs::Fs,
     lookup: &dyn Fn(&str) -> Option<String>,
     diags: &mut Diagnostics,
 ) -> Option<Service> {
@@ -217,7 +219,7 @@ fn service(
                     }
                 }
             }
-            "env_file" => env_files(v, ctx, base_dir, &mut env_file_vars, diags),
+            "env_file" => env_files(v, ctx, base_dir, fs, &mut env_file_vars, diags),
             "ports" => ports(v, ctx, &mut s.ports, true, diags),
             "expose" => ports(v, ctx, &mut s.expose, false, diags),
             "healthcheck" => s.health_check = healthcheck(v, ctx, diags),
@@ -353,6 +355,7 @@ fn env_files(
     v: &Node,
     ctx: Ctx<'_>,
     base: &Path,
+    fs: &dyn crate::spec::fs::Fs,
     out: &mut BTreeMap<String, String>,
     diags: &mut Diagnostics,
 ) {
@@ -374,7 +377,7 @@ fn env_files(
             continue;
         };
         let path = base.join(&p);
-        match std::fs::read_to_string(&path) {
+        match fs.read_to_string(&path) {
             Ok(text) => out.extend(parse_dotenv(&text)),
             Err(e) if required || e.kind() != std::io::ErrorKind::NotFound => {
                 diags

@@ -1,21 +1,24 @@
-//! The spec: compose file(s) + ecs-params + flags → a validated [`Plan`].
+//! The spec: compose file(s) + ecs-params + flags → a checked [`Spec`] and
+//! the launch [`Facts`], in two steps:
 //!
-//! This module is the thin effectful shell (reads files, the environment and
-//! the clock via [`LoadContext`]); parsing, checking and translating are pure
-//! and live in the submodules and `plan::translate`.
+//! 1. [`gather()`] does every read, through an injected [`fs::Fs`] (the real
+//!    one has size caps, reads regular files only and nothing from /proc,
+//!    /sys or /dev), and returns a snapshot of what was read;
+//! 2. [`build`] is pure: it parses, interpolates, merges and reads the
+//!    snapshot into a [`Spec`], with every problem in [`Diagnostics`].
 //!
-//! Interface used by `vanish render` and `vanish up`:
-//! ```ignore
-//! let ctx = LoadContext::from_process(global.region.clone());
-//! let plan = spec::load_plan(&args.spec, &ctx)?; // exit 2 with every problem listed
-//! ```
-//! Invariants: every problem is reported at once, located where possible;
-//! warnings (and notes) go to stderr before the result; on any error the
-//! returned error's chain holds an `exit::Failure` with `Exit::BadInput`.
+//! Translating into ECS requests is `plan::translate`'s job; `crate::load`
+//! runs gather → build → translate (this module does not know `plan`'s
+//! translation). Invariants: every problem is reported at once, located where
+//! possible; the runner's credentials are never interpolated
+//! ([`crate::mask::is_runner_credential`]); interpolation and alias expansion
+//! are bounded in bytes ([`yaml::MAX_TEXT_BYTES`]).
 
 pub mod args;
 pub mod ci;
 pub mod compose;
+pub mod fs;
+pub mod gather;
 pub mod interp;
 pub mod model;
 pub mod params;
@@ -23,22 +26,22 @@ pub mod read;
 pub mod units;
 pub mod yaml;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use args::SpecArgs;
+pub use gather::{Gathered, Input, gather};
 
 use crate::diag::Diagnostics;
-use crate::exit::{Exit, Failure};
-use crate::plan::Plan;
+use crate::mask;
 use crate::plan::model::Capacity;
-use crate::plan::translate::{self, Launch};
 use model::{Located, Spec};
 use yaml::{Kind, Node, Source};
 
-/// Everything `load_plan` takes from the world besides the files.
+/// Everything the loader takes from the world besides the files.
 #[derive(Debug, Clone)]
 pub struct LoadContext {
     pub now: SystemTime,
@@ -68,43 +71,69 @@ pub const DEFAULT_COMPOSE: [&str; 4] = [
     "docker-compose.yml",
 ];
 
-/// Loads, validates and translates. Warnings go to stderr; errors come back
-/// all at once as one `Failure` (exit 2).
-pub fn load_plan(args: &SpecArgs, ctx: &LoadContext) -> anyhow::Result<Plan> {
-    let mut diags = Diagnostics::new(args.strict);
-    let plan = load(args, ctx, &mut diags);
-    diags.print_warnings();
-    match diags.into_failure() {
-        Some(f) => Err(f.into()),
-        None => {
-            plan.ok_or_else(|| Failure::new(Exit::BadInput, "the spec could not be read").into())
-        }
-    }
+/// Latest `--now` accepted, seconds since the epoch: the last second of the
+/// year 9999 (the end of RFC 3339) less the longest TTL (30 days), so that
+/// `now + ttl` can always be written as a date.
+pub const LATEST_NOW_SECS: u64 = 253_402_300_799 - 30 * 24 * 3600;
+
+/// The launch facts besides the Spec.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub name: Located<String>,
+    pub now: SystemTime,
+    pub region: String,
+    pub requested_by: String,
+    pub git_ref: Option<String>,
 }
 
-/// [`load_plan`] without printing: the plan (if it could be built) and every diagnostic.
-pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Option<Plan> {
-    let files = compose_files(args, ctx, diags)?;
-    let base_dir = files
-        .first()
-        .map(|(p, _)| p.parent().map(Path::to_path_buf).unwrap_or_default())
-        .unwrap_or_default();
+/// What [`build`] makes of a gathered spec.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub spec: Spec,
+    pub facts: Facts,
+}
 
-    // .env beside the (first) compose file; the process environment wins.
-    let mut vars = std::fs::read_to_string(base_dir.join(".env"))
-        .map(|t| compose::parse_dotenv(&t))
-        .unwrap_or_default();
-    vars.extend(ctx.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let lookup = |k: &str| vars.get(k).cloned();
+/// Builds the Spec from the snapshot [`gather()`] made (pure: reads only
+/// `g.files`). `None` when nothing usable could be read.
+pub fn build(
+    g: &Gathered,
+    args: &SpecArgs,
+    ctx: &LoadContext,
+    diags: &mut Diagnostics,
+) -> Option<Built> {
+    g.files.reset_budget();
+    build_with(g, &g.files, args, ctx, diags)
+}
+
+/// [`build`] over any file system (`gather` probes with one that records
+/// which files are still missing from the snapshot).
+pub(crate) fn build_with(
+    g: &Gathered,
+    fs: &dyn fs::Fs,
+    args: &SpecArgs,
+    ctx: &LoadContext,
+    diags: &mut Diagnostics,
+) -> Option<Built> {
+    let plain = |k: &str| g.vars.get(k).cloned();
+    // What compose reads from the environment on its own (`environment: [KEY]`).
+    let refused = RefCell::new(BTreeSet::new());
+    let guarded = |k: &str| {
+        if mask::is_runner_credential(k) {
+            refused.borrow_mut().insert(k.to_string());
+            None
+        } else {
+            g.vars.get(k).cloned()
+        }
+    };
 
     let mut unset_seen = BTreeSet::new();
     let mut merged: Option<Node> = None;
-    for (order, (path, shown)) in files.iter().enumerate() {
+    for (order, input) in g.compose.iter().enumerate() {
         let src = Source {
-            file: Arc::from(shown.as_str()),
+            file: Arc::from(input.shown.as_str()),
             order: u16::try_from(order).unwrap_or(u16::MAX),
         };
-        let Some(root) = read_yaml(path, &src, &lookup, &mut unset_seen, diags) else {
+        let Some(root) = read_yaml(fs, input, &src, &plain, &mut unset_seen, diags) else {
             continue;
         };
         merged = Some(match merged {
@@ -114,23 +143,17 @@ pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Opti
     }
     let root = merged?;
     let mut spec = Spec::default();
-    compose::read(&root, &base_dir, &lookup, &mut spec, diags);
+    compose::read(&root, &g.base_dir, fs, &guarded, &mut spec, diags);
+    for var in refused.take() {
+        credential_error(diags, None, &var);
+    }
     params::read_compose_extension(&root, &mut spec, diags);
-
-    let params_path = match &args.params {
-        Some(p) => Some((ctx.cwd.join(p), p.display().to_string())),
-        None => ["ecs-params.yml", "ecs-params.yaml"].iter().find_map(|n| {
-            let p = base_dir.join(n);
-            p.is_file()
-                .then(|| (p, shown_path(&ctx.cwd, &base_dir.join(n))))
-        }),
-    };
-    if let Some((path, shown)) = params_path {
+    if let Some(input) = &g.params {
         let src = Source {
-            file: Arc::from(shown.as_str()),
-            order: u16::try_from(files.len()).unwrap_or(u16::MAX),
+            file: Arc::from(input.shown.as_str()),
+            order: u16::try_from(g.compose.len()).unwrap_or(u16::MAX),
         };
-        if let Some(root) = read_yaml(&path, &src, &lookup, &mut unset_seen, diags) {
+        if let Some(root) = read_yaml(fs, input, &src, &plain, &mut unset_seen, diags) {
             params::read_params(&root, &mut spec, diags);
         }
     }
@@ -138,28 +161,42 @@ pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Opti
     apply_flags(args, &mut spec);
 
     let ci = ci::facts(&ctx.env);
+    let empty_flag = args.name.as_deref() == Some("");
+    if empty_flag {
+        diags.error(None, "--name is empty").hint(
+            "pass a name such as mr-42, or leave --name out to take it from the CI environment",
+        );
+    }
     let name = match spec
         .settings
         .name
         .clone()
         .or_else(|| ci.name.clone().map(Located::flag))
     {
-        Some(n) => n,
+        Some(n) => {
+            if n.value.is_empty() {
+                diags
+                    .error(n.loc.as_ref(), "the review-app name is empty")
+                    .hint("give a name such as mr-42, or leave it out to take it from the CI environment");
+            }
+            n
+        }
         None => {
-            diags
-                .error(None, "no review-app name: not given and not found in the CI environment")
-                .hint("pass --name NAME (or VANISH_NAME), or run in GitLab/GitHub CI where the MR/PR number or branch names it");
+            if !empty_flag {
+                diags
+                    .error(None, "no review-app name: not given and not found in the CI environment")
+                    .hint("pass --name NAME (or VANISH_NAME), or run in GitLab/GitHub CI where the MR/PR number or branch names it");
+            }
             Located::flag(String::new())
         }
     };
     let now = match &args.now {
-        Some(t) => match humantime::parse_rfc3339_weak(t) {
+        Some(t) => match parse_now(t) {
             Ok(t) => t,
             Err(e) => {
-                diags.error(
-                    None,
-                    format!("VANISH_NOW/--now '{t}' is not an RFC 3339 time: {e}"),
-                );
+                diags
+                    .error(None, format!("VANISH_NOW/--now '{t}' {e}"))
+                    .hint("write a UTC time such as 2026-11-21T12:00:00Z");
                 ctx.now
             }
         },
@@ -180,82 +217,54 @@ pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Opti
                 .hint("pass --region or set AWS_REGION");
             "us-east-1".into()
         });
-    let launch = Launch {
-        name,
-        now,
-        region,
-        requested_by: ci.requested_by,
-        git_ref: ci.git_ref,
-    };
     if diags.has_errors() && spec.services.is_empty() {
         return None;
     }
-    Some(translate::translate(&spec, &launch, diags))
+    Some(Built {
+        spec,
+        facts: Facts {
+            name,
+            now,
+            region,
+            requested_by: ci.requested_by,
+            git_ref: ci.git_ref,
+        },
+    })
 }
 
-/// The compose files to read: (path to open, path to show in diagnostics).
-fn compose_files(
-    args: &SpecArgs,
-    ctx: &LoadContext,
-    diags: &mut Diagnostics,
-) -> Option<Vec<(PathBuf, String)>> {
-    if !args.file.is_empty() {
-        return Some(
-            args.file
-                .iter()
-                .map(|f| (ctx.cwd.join(f), f.display().to_string()))
-                .collect(),
-        );
+/// `--now`: an RFC 3339 time no later than [`LATEST_NOW_SECS`].
+fn parse_now(t: &str) -> Result<SystemTime, String> {
+    let now =
+        humantime::parse_rfc3339_weak(t).map_err(|e| format!("is not an RFC 3339 time: {e}"))?;
+    let latest = UNIX_EPOCH + Duration::from_secs(LATEST_NOW_SECS);
+    if now > latest {
+        return Err(format!(
+            "is later than {}, the last time a 30-day TTL can end by",
+            humantime::format_rfc3339_seconds(latest)
+        ));
     }
-    match DEFAULT_COMPOSE
-        .iter()
-        .map(|n| ctx.cwd.join(n))
-        .find(|p| p.is_file())
-    {
-        Some(p) => {
-            for o in [
-                "compose.override.yaml",
-                "compose.override.yml",
-                "docker-compose.override.yaml",
-                "docker-compose.override.yml",
-            ] {
-                if ctx.cwd.join(o).is_file() {
-                    diags
-                        .note(
-                            None,
-                            format!("{o} is not read (docker compose would read it)"),
-                        )
-                        .hint(format!(
-                            "to layer it, pass -f {} -f {o}",
-                            shown_path(&ctx.cwd, &p)
-                        ));
-                }
-            }
-            let shown = shown_path(&ctx.cwd, &p);
-            Some(vec![(p, shown)])
-        }
-        None => {
-            diags
-                .error(None, format!("no compose file in {}", ctx.cwd.display()))
-                .hint("pass -f FILE, or run where compose.yaml or docker-compose.yml is");
-            None
-        }
-    }
+    Ok(now)
 }
 
-fn shown_path(cwd: &Path, p: &Path) -> String {
-    p.strip_prefix(cwd).unwrap_or(p).display().to_string()
+fn credential_error(diags: &mut Diagnostics, loc: Option<&crate::diag::Loc>, var: &str) {
+    diags
+        .error(
+            loc,
+            format!("'{var}' is a credential of the CI runner; vanish never copies it into a task"),
+        )
+        .hint("give the task its own access: a task role (task_role_arn), or ecs-params 'secrets' with 'value_from'");
 }
 
-/// Reads, parses and interpolates one YAML file.
+/// Reads (from the snapshot), parses and interpolates one YAML file.
 fn read_yaml(
-    path: &Path,
+    fs: &dyn fs::Fs,
+    input: &Input,
     src: &Source,
     lookup: &dyn Fn(&str) -> Option<String>,
     unset_seen: &mut BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> Option<Node> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match fs.read_to_string(&input.path) {
         Ok(t) => t,
         Err(e) => {
             diags
@@ -267,7 +276,9 @@ fn read_yaml(
     parse_text(&text, src, lookup, unset_seen, diags)
 }
 
-/// Parses and interpolates one YAML text (pure).
+/// Parses and interpolates one YAML text (pure). The runner's credentials are
+/// not looked up (each use is a located error), and the interpolated text of
+/// the whole document stays under [`yaml::MAX_TEXT_BYTES`].
 pub fn parse_text(
     text: &str,
     src: &Source,
@@ -276,20 +287,51 @@ pub fn parse_text(
     diags: &mut Diagnostics,
 ) -> Option<Node> {
     let mut root = yaml::parse(text, src, diags)?;
+    let refused = RefCell::new(Vec::new());
+    let guarded = |k: &str| {
+        if mask::is_runner_credential(k) {
+            refused.borrow_mut().push(k.to_string());
+            None
+        } else {
+            lookup(k)
+        }
+    };
+    let mut used = 0usize;
+    let mut too_long = false;
     root.map_values(&mut |text, loc| {
-        if !text.contains('$') {
+        if !text.contains('$') || too_long {
             return;
         }
-        match interp::interpolate(text, lookup) {
+        let budget = yaml::MAX_TEXT_BYTES.saturating_sub(used);
+        let result = interp::interpolate(text, &guarded, budget);
+        let mut refused_here = refused.take();
+        refused_here.dedup();
+        for var in &refused_here {
+            credential_error(diags, Some(loc), var);
+        }
+        match result {
             Ok(e) => {
                 for var in e.unset {
-                    if unset_seen.insert(var.clone()) {
+                    if !refused_here.contains(&var) && unset_seen.insert(var.clone()) {
                         diags
                             .warn(Some(loc), format!("variable '{var}' is not set; using an empty string"))
                             .hint(format!("set {var} in the environment or in .env, or write ${{{var}:-default}}"));
                     }
                 }
+                used += e.text.len();
                 *text = e.text;
+            }
+            Err(interp::InterpError::TooLong(_)) => {
+                too_long = true;
+                diags
+                    .error(
+                        Some(loc),
+                        format!(
+                            "interpolating variables makes the document longer than {} MiB",
+                            yaml::MAX_TEXT_BYTES >> 20
+                        ),
+                    )
+                    .hint("a variable with a big value is used many times; pass big data another way");
             }
             Err(e @ interp::InterpError::Required { .. }) => {
                 diags.error(Some(loc), e.to_string()).hint("set it in the CI variables or in .env beside the compose file");
@@ -411,7 +453,7 @@ fn keyed_to_map(n: Node) -> Node {
 
 fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     let s = &mut spec.settings;
-    if let Some(n) = &args.name {
+    if let Some(n) = args.name.as_ref().filter(|n| !n.is_empty()) {
         s.name = Some(Located::flag(n.clone()));
     }
     if let Some(t) = args.ttl {
@@ -442,182 +484,6 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     }
     if let Some(h) = &args.health_path {
         s.health_path = Some(h.clone());
-    }
-}
-
-/// The whole pipeline on in-memory texts, without files, flags or clock:
-/// for tests and the no-panic property. `env` is the interpolation and CI
-/// environment; the name defaults to `test`, now to 2026-11-21T12:00:00Z.
-pub fn load_texts(
-    compose: &str,
-    params: Option<&str>,
-    env: &BTreeMap<String, String>,
-    diags: &mut Diagnostics,
-) -> Option<Plan> {
-    let lookup = |k: &str| env.get(k).cloned();
-    let mut seen = BTreeSet::new();
-    let src = Source {
-        file: Arc::from("docker-compose.yml"),
-        order: 0,
-    };
-    let root = parse_text(compose, &src, &lookup, &mut seen, diags)?;
-    let mut spec = Spec::default();
-    compose::read(&root, Path::new("/nonexistent"), &lookup, &mut spec, diags);
-    params::read_compose_extension(&root, &mut spec, diags);
-    if let Some(p) = params {
-        let src = Source {
-            file: Arc::from("ecs-params.yml"),
-            order: 1,
-        };
-        if let Some(proot) = parse_text(p, &src, &lookup, &mut seen, diags) {
-            params::read_params(&proot, &mut spec, diags);
-        }
-    }
-    params::read_service_extensions(&root, &mut spec, diags);
-    let ci = ci::facts(env);
-    let name = spec
-        .settings
-        .name
-        .clone()
-        .unwrap_or_else(|| Located::flag(ci.name.clone().unwrap_or_else(|| "test".into())));
-    let launch = Launch {
-        name,
-        now: humantime::parse_rfc3339("2026-11-21T12:00:00Z").unwrap_or(SystemTime::UNIX_EPOCH),
-        region: "eu-west-1".into(),
-        requested_by: ci.requested_by,
-        git_ref: ci.git_ref,
-    };
-    Some(translate::translate(&spec, &launch, diags))
-}
-
-#[cfg(test)]
-mod no_panic {
-    //! Property: no input, however malformed, panics the loader. Bounded:
-    //! PROPTEST_CASES (default 256 per property) keeps it CI-sized.
-    use std::collections::BTreeMap;
-
-    use proptest::prelude::*;
-
-    use super::load_texts;
-    use crate::diag::Diagnostics;
-
-    const COMPOSE: &str = include_str!("../../../examples/review-app/docker-compose.yml");
-    const PARAMS: &str = include_str!("../../../examples/review-app/ecs-params.yml");
-    const TOKENS: &[&str] = &[
-        "\n",
-        " ",
-        "  ",
-        ":",
-        ": ",
-        "- ",
-        "-",
-        "[",
-        "]",
-        "{",
-        "}",
-        ",",
-        "&a ",
-        "*a",
-        "<<: ",
-        "<<: *a",
-        "'",
-        "\"",
-        "#",
-        "|",
-        ">",
-        "!!str ",
-        "!!int ",
-        "---",
-        "...",
-        "$",
-        "${",
-        "}",
-        "${X:-",
-        "${X:?e}",
-        "$$",
-        "services",
-        "image",
-        "ports",
-        "\"80:80\"",
-        "8080:80",
-        "healthcheck",
-        "test",
-        "depends_on",
-        "x-vanish",
-        "task_size",
-        "cpu_limit",
-        "mem_limit",
-        "99999999999999999999",
-        "-1",
-        "0.1",
-        "1e9",
-        "null",
-        "~",
-        "true",
-        "web",
-        "é",
-        "\t",
-        "%",
-        "@",
-        "`",
-        "\u{0}",
-        "ttl",
-        "999999999h",
-        "stop_grace_period",
-        "environment",
-        "essential",
-        "deploy",
-        "resources",
-        "volumes",
-        "./x:/y",
-    ];
-
-    fn mutate(base: &str, edits: &[(usize, usize, usize)]) -> String {
-        let mut s: Vec<char> = base.chars().collect();
-        for &(pos, kind, tok) in edits {
-            let at = if s.is_empty() { 0 } else { pos % (s.len() + 1) };
-            match kind % 3 {
-                0 => {
-                    let end = (at + 1 + tok % 8).min(s.len());
-                    if at < end {
-                        s.drain(at..end);
-                    }
-                }
-                1 => {
-                    let t: Vec<char> = TOKENS[tok % TOKENS.len()].chars().collect();
-                    s.splice(at..at, t);
-                }
-                _ => {
-                    if at < s.len() {
-                        s[at] = TOKENS[tok % TOKENS.len()].chars().next().unwrap_or(' ');
-                    }
-                }
-            }
-        }
-        s.into_iter().collect()
-    }
-
-    fn env() -> BTreeMap<String, String> {
-        BTreeMap::from([("X".to_string(), String::new())])
-    }
-
-    proptest! {
-        #[test]
-        fn mutated_examples_never_panic(
-            edits in proptest::collection::vec((0usize..4096, 0usize..3, 0usize..1000), 0..24),
-            on_params in any::<bool>(),
-        ) {
-            let (c, p) = if on_params { (COMPOSE.to_string(), mutate(PARAMS, &edits)) } else { (mutate(COMPOSE, &edits), PARAMS.to_string()) };
-            let mut d = Diagnostics::new(false);
-            let _ = load_texts(&c, Some(&p), &env(), &mut d);
-        }
-
-        #[test]
-        fn token_soup_never_panics(toks in proptest::collection::vec(0usize..1000, 0..200)) {
-            let text: String = toks.iter().map(|t| TOKENS[t % TOKENS.len()]).collect();
-            let mut d = Diagnostics::new(true);
-            let _ = load_texts(&text, Some(&text), &env(), &mut d);
-        }
     }
 }
 

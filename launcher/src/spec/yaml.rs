@@ -6,9 +6,10 @@
 //! anchor was defined), and `<<` merge keys are applied: explicit keys win over
 //! merged ones, and in `<<: [*a, *b]` the earlier map wins.
 //!
-//! Invariants: never panics; bounded nesting depth and alias expansion (a
-//! "billion laughs" document is an error, not an out-of-memory); only the
-//! first document of a stream is read.
+//! Invariants: never panics; bounded nesting depth and alias expansion, in
+//! nodes and in bytes of text (a "billion laughs" document, or one big
+//! scalar aliased thousands of times, is an error, not an out-of-memory);
+//! only the first document of a stream is read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,6 +22,9 @@ use crate::diag::{Diagnostics, Loc};
 const MAX_DEPTH: usize = 128;
 /// Most nodes one document may expand to (aliases included).
 const MAX_NODES: usize = 200_000;
+/// Most bytes of scalar text (keys and values) one document may hold once
+/// aliases are expanded, and once it is interpolated (`spec::parse_text`).
+pub const MAX_TEXT_BYTES: usize = 8 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -167,6 +171,7 @@ pub fn parse(text: &str, src: &Source, diags: &mut Diagnostics) -> Option<Node> 
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut nodes = 0usize;
+    let mut bytes = 0usize;
     let mut root: Option<Node> = None;
     let mut docs = 0usize;
     for ev in Parser::new_from_str(text) {
@@ -211,15 +216,29 @@ pub fn parse(text: &str, src: &Source, diags: &mut Diagnostics) -> Option<Node> 
                     anchors.insert(anchor, n.clone());
                 }
                 nodes += 1;
+                bytes = bytes.saturating_add(text_bytes(&n));
                 Some(n)
             }
             Event::Alias(id) => match anchors.get(&id) {
                 Some(n) => {
                     nodes += count(n);
+                    bytes = bytes.saturating_add(text_bytes(n));
                     if nodes > MAX_NODES {
                         diags
                             .error(Some(&loc), "the document expands to too many nodes")
                             .hint("aliases expand to copies; nest them less deeply");
+                        return None;
+                    }
+                    if bytes > MAX_TEXT_BYTES {
+                        diags
+                            .error(
+                                Some(&loc),
+                                format!(
+                                    "the document expands to more than {} MiB of text",
+                                    MAX_TEXT_BYTES >> 20
+                                ),
+                            )
+                            .hint("aliases expand to copies; alias big values less often");
                         return None;
                     }
                     Some(n.clone())
@@ -294,6 +313,18 @@ pub fn parse(text: &str, src: &Source, diags: &mut Diagnostics) -> Option<Node> 
     });
     check_keys(&root, diags);
     Some(root)
+}
+
+/// Bytes of scalar text in a node (keys included).
+fn text_bytes(n: &Node) -> usize {
+    match &n.kind {
+        Kind::Scalar { text, .. } => text.len(),
+        Kind::Seq(s) => s.iter().map(text_bytes).fold(0, usize::saturating_add),
+        Kind::Map(m) => m
+            .iter()
+            .map(|(k, v)| text_bytes(k).saturating_add(text_bytes(v)))
+            .fold(0, usize::saturating_add),
+    }
 }
 
 fn count(n: &Node) -> usize {
@@ -460,5 +491,25 @@ mod tests {
         }
         let deep = "[".repeat(1000);
         assert!(load(&deep).1.has_errors());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_in_bytes() {
+        let big = "x".repeat(256 << 10);
+        let aliases = "*a, ".repeat(12_000);
+        let text = format!("a: &a {big}\nb: [{aliases}]\n");
+        let (n, d) = load(&text);
+        assert!(n.is_none());
+        let msgs: Vec<String> = d.items().iter().map(|i| i.to_string()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with(
+                "error: the document expands to more than 8 MiB of text\n  --> t.yml:2:"
+            ),
+            "{msgs:?}"
+        );
+        // Just under the bound is fine.
+        let few = "*a, ".repeat(30);
+        assert!(!load(&format!("a: &a {big}\nb: [{few}]\n")).1.has_errors());
     }
 }
