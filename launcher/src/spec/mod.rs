@@ -16,6 +16,9 @@
 pub mod args;
 pub mod ci;
 pub mod compose;
+pub mod extends;
+pub mod healthcheck;
+pub mod hosts;
 pub mod interp;
 pub mod model;
 pub mod params;
@@ -112,7 +115,29 @@ pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Opti
             Some(base) => merge(base, root),
         });
     }
-    let root = merged?;
+    let mut root = merged?;
+    // `extends`, reading other files through the same reader.
+    let mut extra = files.len() + 1;
+    let first = files.first().map(|(p, _)| p.clone()).unwrap_or_default();
+    extends::resolve(
+        &mut root,
+        &first,
+        &mut |path: &Path, at: &crate::diag::Loc, diags: &mut Diagnostics| {
+            if !path.is_file() {
+                diags
+                    .error(Some(at), format!("cannot read {} for 'extends'", shown_path(&ctx.cwd, path)))
+                    .hint("the file is relative to the compose file that names it");
+                return None;
+            }
+            let src = Source {
+                file: Arc::from(shown_path(&ctx.cwd, path).as_str()),
+                order: u16::try_from(extra).unwrap_or(u16::MAX),
+            };
+            extra += 1;
+            read_yaml(path, &src, &lookup, &mut unset_seen, diags)
+        },
+        diags,
+    );
     let mut spec = Spec::default();
     compose::read(&root, &base_dir, &lookup, &mut spec, diags);
     params::read_compose_extension(&root, &mut spec, diags);
@@ -443,6 +468,12 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     if let Some(h) = &args.health_path {
         s.health_path = Some(h.clone());
     }
+    if let Some(i) = args.idle {
+        s.idle = Some(Located::flag(i.as_secs()));
+    }
+    if args.rewrite_hosts {
+        s.rewrite_hosts = Some(true);
+    }
 }
 
 /// The whole pipeline on in-memory texts, without files, flags or clock:
@@ -460,7 +491,19 @@ pub fn load_texts(
         file: Arc::from("docker-compose.yml"),
         order: 0,
     };
-    let root = parse_text(compose, &src, &lookup, &mut seen, diags)?;
+    let mut root = parse_text(compose, &src, &lookup, &mut seen, diags)?;
+    extends::resolve(
+        &mut root,
+        Path::new("docker-compose.yml"),
+        &mut |path: &Path, at: &crate::diag::Loc, diags: &mut Diagnostics| {
+            diags.error(
+                Some(at),
+                format!("cannot read {} here (no files)", path.display()),
+            );
+            None
+        },
+        diags,
+    );
     let mut spec = Spec::default();
     compose::read(&root, Path::new("/nonexistent"), &lookup, &mut spec, diags);
     params::read_compose_extension(&root, &mut spec, diags);
