@@ -34,7 +34,9 @@ pub fn case_dirs(dir: &Path) -> Vec<PathBuf> {
 
 /// Checks one case; returns every failed claim.
 pub fn check_case(dir: &Path) -> Vec<String> {
-    let name = dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let expect = std::fs::read_to_string(dir.join("expect")).unwrap_or_default();
     let mut args: Vec<String> = vec!["--only".into(), "task-definition".into()];
     let lines: Vec<&str> = expect
@@ -60,7 +62,11 @@ pub fn check_case(dir: &Path) -> Vec<String> {
             "exit" => {
                 saw_exit = true;
                 if rest.parse::<i32>().ok() != Some(out.code()) {
-                    failures.push(format!("{name}: exit {} (want {rest})\n{}", out.code(), out.stderr));
+                    failures.push(format!(
+                        "{name}: exit {} (want {rest})\n{}",
+                        out.code(),
+                        out.stderr
+                    ));
                 }
             }
             "json" => {
@@ -102,7 +108,17 @@ pub fn check_case(dir: &Path) -> Vec<String> {
 /// Checks every case under `dir` (at least `min` of them).
 pub fn check_all(dir: &Path, min: usize) {
     let dirs = case_dirs(dir);
-    assert!(dirs.len() >= min, "expected at least {min} cases in {}, found {}", dir.display(), dirs.len());
+    assert!(
+        dirs.len() >= min,
+        "expected at least {min} cases in {}, found {}",
+        dir.display(),
+        dirs.len()
+    );
     let failures: Vec<String> = dirs.iter().flat_map(|d| check_case(d)).collect();
-    assert!(failures.is_empty(), "{} failed claims:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failed claims:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

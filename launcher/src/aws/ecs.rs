@@ -611,12 +611,14 @@ fn container_back(c: &t::ContainerDefinition) -> m::ContainerDefinition {
                 value: s.value().unwrap_or_default().to_string(),
             })
             .collect(),
-        firelens_configuration: c.firelens_configuration().map(|f| m::FirelensConfiguration {
-            kind: f.r#type().as_str().to_string(),
-            options: f
-                .options()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-        }),
+        firelens_configuration: c
+            .firelens_configuration()
+            .map(|f| m::FirelensConfiguration {
+                kind: f.r#type().as_str().to_string(),
+                options: f
+                    .options()
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            }),
     }
 }

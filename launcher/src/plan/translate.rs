@@ -116,8 +116,11 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
             .hint("use capacity fargate with ARM64, or X86_64 with spot");
     }
     let (cpu, memory) = task_size(spec, diags);
-    let memories: Vec<(Option<i32>, Option<i32>)> =
-        spec.services.iter().map(|s| container_memory(s, diags)).collect();
+    let memories: Vec<(Option<i32>, Option<i32>)> = spec
+        .services
+        .iter()
+        .map(|s| container_memory(s, diags))
+        .collect();
     let environments = environments(spec, diags);
     let public = public_ports(spec, diags);
     let idle = set.idle.as_ref().map(|i| {
@@ -507,7 +510,13 @@ fn task_size(spec: &Spec, diags: &mut Diagnostics) -> (u32, u32) {
     let need_mem: u32 = spec
         .services
         .iter()
-        .map(|s| set_mem(s).unwrap_or(if mem.is_none() { DEFAULT_CONTAINER_MEMORY } else { 0 }))
+        .map(|s| {
+            set_mem(s).unwrap_or(if mem.is_none() {
+                DEFAULT_CONTAINER_MEMORY
+            } else {
+                0
+            })
+        })
         .sum();
     // The place of the largest container memory, for "does not fit" errors.
     let mem_at = spec
@@ -571,49 +580,62 @@ fn task_size(spec: &Spec, diags: &mut Diagnostics) -> (u32, u32) {
             }
             (c.value, m.value)
         }
-        (c, m) => match units::smallest_fargate_size(
-            need_cpu,
-            need_mem,
-            c.map(|x| x.value),
-            m.map(|x| x.value),
-        ) {
-            Some((dc, dm)) => {
-                let mut what = match (c, m) {
-                    (Some(_), None) => format!(
-                        "task memory not given; using {dm} MiB, the smallest Fargate size for {dc} CPU units that fits the containers"
-                    ),
-                    (None, Some(_)) => format!(
-                        "task cpu not given; using {dc} CPU units, the smallest Fargate size for {dm} MiB"
-                    ),
-                    _ => format!(
-                        "no task size given; using the smallest Fargate size that fits the containers: {dc} CPU units, {dm} MiB"
-                    ),
-                };
-                if !defaulted.is_empty() {
-                    what.push_str(&format!(
+        (c, m) => {
+            match units::smallest_fargate_size(
+                need_cpu,
+                need_mem,
+                c.map(|x| x.value),
+                m.map(|x| x.value),
+            ) {
+                Some((dc, dm)) => {
+                    let mut what = match (c, m) {
+                        (Some(_), None) => format!(
+                            "task memory not given; using {dm} MiB, the smallest Fargate size for {dc} CPU units that fits the containers"
+                        ),
+                        (None, Some(_)) => format!(
+                            "task cpu not given; using {dc} CPU units, the smallest Fargate size for {dm} MiB"
+                        ),
+                        _ => format!(
+                            "no task size given; using the smallest Fargate size that fits the containers: {dc} CPU units, {dm} MiB"
+                        ),
+                    };
+                    if !defaulted.is_empty() {
+                        what.push_str(&format!(
                         " ({} counted at {DEFAULT_CONTAINER_MEMORY} MiB each, having no memory setting: {})",
                         if defaulted.len() == 1 { "1 container".to_string() } else { format!("{} containers", defaulted.len()) },
                         defaulted.join(", ")
                     ));
+                    }
+                    // Located at what decided the size: a given half, else the largest
+                    // container memory, else the first container counted at the default.
+                    let first_defaulted = spec
+                        .services
+                        .iter()
+                        .find(|s| defaulted.contains(&s.name.as_str()))
+                        .and_then(|s| s.loc.clone());
+                    let at = loc(c.or(m))
+                        .or(mem_at.clone())
+                        .or(first_defaulted)
+                        .or(spec.services_loc.clone());
+                    diags.note(at.as_ref(), what).hint("set task_size cpu_limit and mem_limit in ecs-params (or x-vanish) to choose");
+                    (dc, dm)
                 }
-                diags.note(loc(c.or(m)).as_ref().or(spec.services_loc.as_ref()), what).hint("set task_size cpu_limit and mem_limit in ecs-params (or x-vanish) to choose");
-                (dc, dm)
+                None => {
+                    diags
+                        .error(
+                            loc(c.or(m))
+                                .as_ref()
+                                .or(mem_at.as_ref())
+                                .or(spec.services_loc.as_ref()),
+                            format!(
+                                "no Fargate task size fits {need_cpu} CPU units and {need_mem} MiB"
+                            ),
+                        )
+                        .hint("the largest is 16384 CPU units (16 vCPU) with 122880 MiB (120 GiB)");
+                    (c.map_or(256, |x| x.value), m.map_or(512, |x| x.value))
+                }
             }
-            None => {
-                diags
-                    .error(
-                        loc(c.or(m))
-                            .as_ref()
-                            .or(mem_at.as_ref())
-                            .or(spec.services_loc.as_ref()),
-                        format!(
-                            "no Fargate task size fits {need_cpu} CPU units and {need_mem} MiB"
-                        ),
-                    )
-                    .hint("the largest is 16384 CPU units (16 vCPU) with 122880 MiB (120 GiB)");
-                (c.map_or(256, |x| x.value), m.map_or(512, |x| x.value))
-            }
-        },
+        }
     }
 }
 
@@ -1315,7 +1337,7 @@ mod tests {
     image: w
     ports: [\"8080\"]
     x-vanish:
-      mem_reservation: 128
+      mem_reservation: 128m
       secrets:
         - name: DB_PASSWORD
           value_from: arn:aws:ssm:eu-west-1:1:parameter/db
@@ -1328,7 +1350,7 @@ x-vanish:
   assign_public_ip: DISABLED
   task_execution_role: arn:exec
 ";
-        let params = "version: 1\ntask_definition:\n  task_size: {mem_limit: 1GB}\n  services:\n    web:\n      mem_reservation: 256\n";
+        let params = "version: 1\ntask_definition:\n  task_size: {mem_limit: 1GB}\n  services:\n    web:\n      mem_reservation: 256m\n";
         let (p, msgs) = run(compose, Some(params));
         assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
         let p = p.expect("plan");
@@ -1368,6 +1390,200 @@ x-vanish:
             p.register_task_definition.execution_role_arn.as_deref(),
             Some("arn:exec")
         );
+    }
+}
+
+#[cfg(test)]
+mod fidelity_tests {
+    //! Issue 11 (compose/ecs-params fidelity) and the launcher side of idle expiry.
+    use std::collections::BTreeMap;
+
+    use crate::diag::{Diagnostics, Severity};
+    use crate::plan::model::*;
+    use crate::spec::load_texts;
+
+    fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
+        let mut d = Diagnostics::new(false);
+        let p = load_texts(compose, params, &BTreeMap::new(), &mut d);
+        let msgs = d
+            .items()
+            .iter()
+            .map(|i| {
+                let sev = match i.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                };
+                let at = i.loc.as_ref().map(|l| format!(" @{}:{}", l.line, l.col));
+                format!("{sev}: {}{}", i.message, at.unwrap_or_default())
+            })
+            .collect();
+        (p, msgs)
+    }
+
+    fn env(p: &Plan, name: &str) -> Vec<String> {
+        p.register_task_definition
+            .container_definitions
+            .iter()
+            .find(|c| c.name == name)
+            .expect("container")
+            .environment
+            .iter()
+            .map(|kv| format!("{}={}", kv.name, kv.value))
+            .collect()
+    }
+
+    #[test]
+    fn idle_and_stop_signal_reach_the_containers() {
+        let compose = "x-vanish:\n  idle: 15m\nservices:\n  app:\n    image: a\n    ports: [\"80\", \"443\"]\n    stop_signal: SIGQUIT\n  job:\n    image: j\n    x-vanish: {essential: false}\n";
+        let (p, msgs) = run(compose, None);
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        let p = p.expect("plan");
+        assert_eq!(
+            env(&p, "app"),
+            [
+                "VANISH_GRACE=10s",
+                "VANISH_IDLE=15m",
+                "VANISH_IDLE_PORTS=80,443",
+                "VANISH_STOP_SIGNAL=SIGQUIT",
+                "VANISH_TTL=2h"
+            ]
+        );
+        assert!(env(&p, "job").is_empty());
+        assert!(
+            msgs.iter().any(
+                |m| m.starts_with("note: ECS always stops containers with SIGTERM")
+                    && m.ends_with("@7:18")
+            ),
+            "{msgs:?}"
+        );
+        // Without idle, nothing is added: the task definition of existing specs is unchanged.
+        let (p, _) = run("services:\n  app:\n    image: a\n", None);
+        assert_eq!(
+            env(&p.expect("plan"), "app"),
+            ["VANISH_GRACE=10s", "VANISH_TTL=2h"]
+        );
+    }
+
+    #[test]
+    fn memory_limit_must_exceed_the_reservation() {
+        let (_, msgs) = run(
+            "services:\n  a:\n    image: x\n    mem_limit: 256m\n    mem_reservation: 512m\n",
+            None,
+        );
+        assert_eq!(
+            msgs.iter()
+                .filter(|m| m.starts_with("error"))
+                .collect::<Vec<_>>(),
+            ["error: service 'a' reserves 512 MiB of memory, more than its limit of 256 MiB @5:22"]
+        );
+        let (p, msgs) = run(
+            "services:\n  a:\n    image: x\n    mem_limit: 256m\n    mem_reservation: 256m\n",
+            None,
+        );
+        let c = &p
+            .expect("plan")
+            .register_task_definition
+            .container_definitions[0];
+        assert_eq!((c.memory, c.memory_reservation), (Some(256), None));
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("note: service 'a' reserves all of its 256 MiB")),
+            "{msgs:?}"
+        );
+        // x-vanish (the ecs-params schema): bytes like ecs-cli.
+        let (p, msgs) = run(
+            "services:\n  a:\n    image: x\n    x-vanish: {mem_limit: 268435456}\n",
+            None,
+        );
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        assert_eq!(
+            p.expect("plan")
+                .register_task_definition
+                .container_definitions[0]
+                .memory,
+            Some(256)
+        );
+    }
+
+    #[test]
+    fn x_vanish_healthcheck_uses_the_shared_ranges() {
+        let (_, msgs) = run(
+            "services:\n  a:\n    image: x\n    x-vanish:\n      healthcheck: {test: [\"CMD\", \"true\"], interval: 10m, timeout: 1}\n",
+            None,
+        );
+        let errs: Vec<&String> = msgs.iter().filter(|m| m.starts_with("error")).collect();
+        assert_eq!(errs.len(), 2, "{msgs:?}");
+        assert!(
+            errs[0].contains("'interval'") && errs[0].contains("600s; ECS accepts 5s to 300s"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].contains("'timeout'") && errs[1].contains("1s; ECS accepts 2s to 60s"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn sibling_hosts_warn_or_rewrite() {
+        let compose = "services:\n  db:\n    image: postgres\n  web:\n    image: w\n    environment:\n      DATABASE_URL: postgres://u:p@db/x\n      DB_HOST: db\n      POSTGRES_USER: db\n";
+        let (p, msgs) = run(compose, None);
+        let warns: Vec<&String> = msgs.iter().filter(|m| m.starts_with("warning")).collect();
+        assert_eq!(warns.len(), 2, "{msgs:?}");
+        assert!(warns[0].starts_with("warning: DATABASE_URL of service 'web' is 'postgres://u:p@db/x', which names service 'db' as a host") && warns[0].ends_with("@7:21"), "{warns:?}");
+        assert!(warns[1].ends_with("@8:16"), "{warns:?}");
+        assert!(env(&p.expect("plan"), "web").contains(&"DB_HOST=db".to_string()));
+        let (p, msgs) = run(
+            &format!("x-vanish: {{rewrite_hosts: true}}\n{compose}"),
+            None,
+        );
+        assert!(msgs.iter().all(|m| !m.starts_with("warning")), "{msgs:?}");
+        assert_eq!(
+            msgs.iter()
+                .filter(|m| m.starts_with("note: DATABASE_URL") || m.starts_with("note: DB_HOST"))
+                .count(),
+            2,
+            "{msgs:?}"
+        );
+        let e = env(&p.expect("plan"), "web");
+        assert!(
+            e.contains(&"DATABASE_URL=postgres://u:p@localhost/x".to_string()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"DB_HOST=localhost".to_string())
+                && e.contains(&"POSTGRES_USER=db".to_string()),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn derived_task_size_counts_containers_without_memory() {
+        let three: String = ["es", "ls", "kb"]
+            .iter()
+            .map(|n| format!("  {n}:\n    image: {n}\n"))
+            .collect();
+        let (p, msgs) = run(&format!("services:\n{three}"), None);
+        let p = p.expect("plan");
+        assert_eq!(
+            (
+                p.register_task_definition.cpu.as_str(),
+                p.register_task_definition.memory.as_str()
+            ),
+            ("256", "2048")
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains(
+                "(3 containers counted at 512 MiB each, having no memory setting: es, ls, kb) @2:3"
+            )),
+            "{msgs:?}"
+        );
+        // With a task memory, nothing is defaulted.
+        let (p, _) = run(
+            &format!("x-vanish: {{task_size: {{mem_limit: 1GB}}}}\nservices:\n{three}"),
+            None,
+        );
+        assert_eq!(p.expect("plan").register_task_definition.memory, "1024");
     }
 }
 

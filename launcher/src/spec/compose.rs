@@ -13,8 +13,8 @@ use std::path::Path;
 
 use crate::diag::{Diagnostics, Loc};
 use crate::plan::model::{EfsVolumeConfiguration, MountPoint, Ulimit, Volume};
-use crate::spec::model::{Dependency, Located, Logging, Port, Protocol, Service, Spec};
 use crate::spec::healthcheck::{self, Dialect};
+use crate::spec::model::{Dependency, Located, Logging, Port, Protocol, Service, Spec};
 use crate::spec::read::{self, Ctx};
 use crate::spec::units;
 use crate::spec::yaml::{Kind, Node};
@@ -72,7 +72,10 @@ pub const SERVICE_KEYS: &[&str] = &[
 /// Keys vanish could translate but does not yet: (key, hint). Warned about as
 /// such (an error under `--strict`), never as impossible on Fargate.
 const SERVICE_NOT_YET: &[(&str, &str)] = &[
-    ("platform", "use x-vanish 'cpu_architecture' (X86_64 or ARM64)"),
+    (
+        "platform",
+        "use x-vanish 'cpu_architecture' (X86_64 or ARM64)",
+    ),
     ("cpu_count", "use 'cpus'"),
     ("cpu_percent", "use 'cpus'"),
     ("cpu_period", "use 'cpus'"),
@@ -108,7 +111,10 @@ const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
     ("restart", "a review app runs once; vanish up relaunches it"),
     ("ipc", "not supported on Fargate"),
     ("security_opt", "Fargate takes no Docker security options"),
-    ("shm_size", "Fargate has no sharedMemorySize; /dev/shm keeps Docker's 64 MiB"),
+    (
+        "shm_size",
+        "Fargate has no sharedMemorySize; /dev/shm keeps Docker's 64 MiB",
+    ),
     ("profiles", "every listed service runs"),
     ("pull_policy", "Fargate always pulls"),
     ("scale", "a review app is one task"),
@@ -118,12 +124,18 @@ const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
     ("oom_score_adj", "not supported on Fargate"),
     ("mem_swappiness", "Fargate has no swap"),
     ("memswap_limit", "Fargate has no swap"),
-    ("group_add", "ECS has no supplementary groups; use 'user: uid:gid'"),
+    (
+        "group_add",
+        "ECS has no supplementary groups; use 'user: uid:gid'",
+    ),
     ("storage_opt", "not supported on Fargate"),
     ("runtime", "not supported on Fargate"),
     ("isolation", "not supported on Fargate"),
     ("cpuset", "not supported on Fargate"),
-    ("pids_limit", "ECS has no pids limit; the 'nproc' ulimit is the nearest"),
+    (
+        "pids_limit",
+        "ECS has no pids limit; the 'nproc' ulimit is the nearest",
+    ),
     ("mac_address", "not supported in awsvpc mode"),
     ("develop", "a local-development setting"),
     ("attach", "a local-development setting"),
@@ -312,9 +324,19 @@ fn service(
             "pid" => {
                 if let Some(p) = read::string(v, key, ctx, diags) {
                     let (msg, hint) = if p == "host" {
-                        (format!("'pid: host' {what} is not supported on Fargate and is ignored"), "Fargate shares no namespace with the host; x-vanish 'pid_mode: task' shares one among the task's containers")
+                        (
+                            format!(
+                                "'pid: host' {what} is not supported on Fargate and is ignored"
+                            ),
+                            "Fargate shares no namespace with the host; x-vanish 'pid_mode: task' shares one among the task's containers",
+                        )
                     } else {
-                        (format!("'pid: {p}' {what}: vanish does not translate it yet and ignores it"), "x-vanish 'pid_mode: task' shares one process namespace among all of the task's containers")
+                        (
+                            format!(
+                                "'pid: {p}' {what}: vanish does not translate it yet and ignores it"
+                            ),
+                            "x-vanish 'pid_mode: task' shares one process namespace among all of the task's containers",
+                        )
                     };
                     diags.unsupported(Some(&v.loc), msg).hint(hint);
                 }
@@ -342,7 +364,9 @@ fn service(
                     diags
                         .unsupported(
                             Some(&k.loc),
-                            format!("'{other}' {what}: vanish does not translate it yet and ignores it"),
+                            format!(
+                                "'{other}' {what}: vanish does not translate it yet and ignores it"
+                            ),
                         )
                         .hint(*hint);
                 }
@@ -841,7 +865,11 @@ fn volumes_from(v: &Node, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Vec<Located<
         if !v.is_null() {
             diags.error(
                 Some(&v.loc),
-                format!("{} must be a list, not {}", ctx.key_msg("volumes_from"), v.type_name()),
+                format!(
+                    "{} must be a list, not {}",
+                    ctx.key_msg("volumes_from"),
+                    v.type_name()
+                ),
             );
         }
         return out;
@@ -924,7 +952,9 @@ fn top_volume(name: &str, body: &Node, diags: &mut Diagnostics) -> Option<EfsVol
         .iter()
         .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
         .collect();
-    let at = get("driver_opts").or(get("driver")).map(|(k, _)| k.loc.clone());
+    let at = get("driver_opts")
+        .or(get("driver"))
+        .map(|(k, _)| k.loc.clone());
     if driver == "local" && opts.is_empty() {
         return None;
     }
@@ -971,7 +1001,6 @@ fn efs_id(addr: &str) -> Option<String> {
         && (rest.ends_with(".amazonaws.com") || rest.ends_with(".amazonaws.com.cn"));
     ok.then(|| id.to_string())
 }
-
 
 fn deploy(v: &Node, ctx: Ctx<'_>, s: &mut Service, diags: &mut Diagnostics) {
     let dctx_s = format!("in 'deploy' {}", ctx.what);
@@ -1142,12 +1171,24 @@ fn volumes(
             }
             ("tmpfs", _, _) => {
                 diags
-                    .unsupported(Some(&item.loc), format!("a tmpfs mount {} is not supported on Fargate and is ignored", ctx.what))
+                    .unsupported(
+                        Some(&item.loc),
+                        format!(
+                            "a tmpfs mount {} is not supported on Fargate and is ignored",
+                            ctx.what
+                        ),
+                    )
                     .hint("write to a named volume instead");
             }
             _ => {
                 diags
-                    .unsupported(Some(&item.loc), format!("a '{kind}' mount {} is not supported on Fargate and is ignored", ctx.what))
+                    .unsupported(
+                        Some(&item.loc),
+                        format!(
+                            "a '{kind}' mount {} is not supported on Fargate and is ignored",
+                            ctx.what
+                        ),
+                    )
                     .hint("use a named volume: 'data:/path', declared under top-level 'volumes'");
             }
         }

@@ -108,7 +108,10 @@ fn service(
                     diags
                         .error(
                             Some(&k.loc),
-                            format!("unknown key '{}' in 'extends' of service '{name}'", k.as_str().unwrap_or("")),
+                            format!(
+                                "unknown key '{}' in 'extends' of service '{name}'",
+                                k.as_str().unwrap_or("")
+                            ),
                         )
                         .suggest(k.as_str().unwrap_or(""), &["service", "file"]);
                 }
@@ -123,7 +126,10 @@ fn service(
     };
     let Some(base_name) = base_name else {
         diags
-            .error(Some(&ext.loc), format!("'extends' of service '{name}' names no service"))
+            .error(
+                Some(&ext.loc),
+                format!("'extends' of service '{name}' names no service"),
+            )
             .hint("write 'extends: base' or 'extends: {service: base, file: other.yml}'");
         return Some(without_extends(body));
     };
@@ -142,7 +148,10 @@ fn service(
             .map(|(_, n)| n.as_str())
             .chain(std::iter::once(base_name.as_str()))
             .collect();
-        let mut members: Vec<String> = w.stack[start..].iter().map(|(f, n)| format!("{}#{n}", f.display())).collect();
+        let mut members: Vec<String> = w.stack[start..]
+            .iter()
+            .map(|(f, n)| format!("{}#{n}", f.display()))
+            .collect();
         members.sort();
         if w.cycles.insert(members) {
             diags
@@ -179,7 +188,9 @@ fn service(
                 .filter_map(|(k, _)| k.as_str().map(str::to_string))
                 .collect();
             let known: Vec<&str> = known.iter().map(String::as_str).collect();
-            let where_ = base_file.as_deref().map_or_else(String::new, |f| format!(" in {f}"));
+            let where_ = base_file
+                .as_deref()
+                .map_or_else(String::new, |f| format!(" in {f}"));
             diags
                 .error(
                     Some(&at),
@@ -237,14 +248,19 @@ mod tests {
         let mut d = Diagnostics::new(false);
         let mut root = parse(main, "compose.yml", 0, &mut d).expect("yaml");
         let mut load = |p: &Path, _: &Loc, d: &mut Diagnostics| {
-            (p == Path::new("dir/common.yml")).then(|| parse(other, "dir/common.yml", 1, d)).flatten()
+            (p == Path::new("dir/common.yml"))
+                .then(|| parse(other, "dir/common.yml", 1, d))
+                .flatten()
         };
         resolve(&mut root, Path::new("dir/compose.yml"), &mut load, &mut d);
         let msgs = d
             .items()
             .iter()
             .map(|i| {
-                let l = i.loc.as_ref().map(|l| format!(" @{}:{}:{}", l.file, l.line, l.col));
+                let l = i
+                    .loc
+                    .as_ref()
+                    .map(|l| format!(" @{}:{}:{}", l.file, l.line, l.col));
                 format!("{}{}", i.message, l.unwrap_or_default())
             })
             .collect();
@@ -252,7 +268,9 @@ mod tests {
     }
 
     fn svc<'a>(root: &'a Node, name: &str) -> &'a Node {
-        root.get("services").and_then(|s| s.get(name)).expect("service")
+        root.get("services")
+            .and_then(|s| s.get(name))
+            .expect("service")
     }
 
     #[test]
@@ -264,15 +282,30 @@ mod tests {
         let web = svc(&root, "web");
         assert_eq!(web.get("image").and_then(Node::as_str), Some("app"));
         assert!(web.get("extends").is_none() && web.get("depends_on").is_none());
-        let ports: Vec<&str> = web.get("ports").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::as_str).collect();
+        let ports: Vec<&str> = web
+            .get("ports")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
         assert_eq!(ports, ["81", "80"]);
         let env = web.get("environment").expect("env");
         assert_eq!(env.get("A").and_then(Node::as_str), Some("1"));
         assert_eq!(env.get("B").and_then(Node::as_str), Some("2"));
         let job = svc(&root, "job");
         assert_eq!(job.get("image").and_then(Node::as_str), Some("w"));
-        assert_eq!(job.get("user").map(|u| u.loc.file.to_string()), Some("dir/common.yml".into()));
-        let cmd: Vec<&str> = job.get("command").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Node::as_str).collect();
+        assert_eq!(
+            job.get("user").map(|u| u.loc.file.to_string()),
+            Some("dir/common.yml".into())
+        );
+        let cmd: Vec<&str> = job
+            .get("command")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
         assert_eq!(cmd, ["run"]);
     }
 
@@ -280,7 +313,15 @@ mod tests {
     fn cycles_and_missing_bases_are_located() {
         let main = "services:\n  a:\n    image: x\n    extends: b\n  b:\n    extends:\n      service: a\n  c:\n    image: x\n    extends: nope\n";
         let (_, msgs) = run(main, "");
-        assert!(msgs.contains(&"extends cycle: a -> b -> a @compose.yml:7:16".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"service 'c' extends 'nope', which is not defined @compose.yml:10:14".to_string()), "{msgs:?}");
+        assert!(
+            msgs.contains(&"extends cycle: a -> b -> a @compose.yml:7:16".to_string()),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.contains(
+                &"service 'c' extends 'nope', which is not defined @compose.yml:10:14".to_string()
+            ),
+            "{msgs:?}"
+        );
     }
 }

@@ -193,14 +193,8 @@ fn in_range(key: &str, value: i64, loc: &Loc, ctx: &str, diags: &mut Diagnostics
     if (*lo..=*hi).contains(&value) {
         return true;
     }
-    let (unit, hint) = if key == "retries" {
-        ("", format!("ECS accepts {lo} to {hi} retries"))
-    } else {
-        (
-            "s",
-            format!("ECS accepts {lo}s to {hi}s (whole seconds) for {key}"),
-        )
-    };
+    let unit = if key == "retries" { "" } else { "s" };
+    let hint = "ECS takes interval 5-300 s, timeout 2-60 s, start_period 0-300 s (whole seconds) and retries 1-10";
     diags
         .error(
             Some(loc),
@@ -215,7 +209,13 @@ enum Test {
     None,
 }
 
-fn test(v: &Node, key: &str, ctx: Ctx<'_>, dialect: Dialect, diags: &mut Diagnostics) -> Option<Test> {
+fn test(
+    v: &Node,
+    key: &str,
+    ctx: Ctx<'_>,
+    dialect: Dialect,
+    diags: &mut Diagnostics,
+) -> Option<Test> {
     match &v.kind {
         Kind::Seq(_) => {
             let t = read::strings(v, key, ctx, diags)?;
@@ -236,7 +236,7 @@ fn test(v: &Node, key: &str, ctx: Ctx<'_>, dialect: Dialect, diags: &mut Diagnos
                         .error(
                             Some(&v.loc),
                             format!(
-                                "a healthcheck {key} list {} must start with {allowed} and name a command",
+                                "a healthcheck {key} list {} must start with {allowed}",
                                 ctx.what.trim_start_matches("in the healthcheck ")
                             ),
                         )
@@ -307,15 +307,27 @@ mod tests {
 
     #[test]
     fn ecs_params_follow_ecs_cli() {
-        let (hc, msgs) = run("command: curl -f http://localhost\ninterval: 70\n", Dialect::EcsParams);
+        let (hc, msgs) = run(
+            "command: curl -f http://localhost\ninterval: 70\n",
+            Dialect::EcsParams,
+        );
         assert!(msgs.is_empty(), "{msgs:?}");
         let hc = hc.expect("hc");
         assert_eq!(hc.command, ["CMD-SHELL", "curl -f http://localhost"]);
         assert_eq!(hc.interval, Some(70));
         let (hc, _) = run("test: [\"curl -f http://localhost\"]\n", Dialect::EcsParams);
-        assert_eq!(hc.expect("hc").command, ["CMD-SHELL", "curl -f http://localhost"]);
-        let (_, msgs) = run("test: [\"CMD\", \"a\"]\ncommand: [\"CMD\", \"b\"]\n", Dialect::EcsParams);
-        assert_eq!(msgs, ["the healthcheck of service 'a' has both 'test' and 'command' @2:1"]);
+        assert_eq!(
+            hc.expect("hc").command,
+            ["CMD-SHELL", "curl -f http://localhost"]
+        );
+        let (_, msgs) = run(
+            "test: [\"CMD\", \"a\"]\ncommand: [\"CMD\", \"b\"]\n",
+            Dialect::EcsParams,
+        );
+        assert_eq!(
+            msgs,
+            ["the healthcheck of service 'a' has both 'test' and 'command' @2:1"]
+        );
         let (hc, msgs) = run("interval: 10s\n", Dialect::EcsParams);
         assert!(hc.is_none());
         assert_eq!(msgs, ["the healthcheck of service 'a' has no test @1:1"]);

@@ -125,7 +125,10 @@ pub fn load(args: &SpecArgs, ctx: &LoadContext, diags: &mut Diagnostics) -> Opti
         &mut |path: &Path, at: &crate::diag::Loc, diags: &mut Diagnostics| {
             if !path.is_file() {
                 diags
-                    .error(Some(at), format!("cannot read {} for 'extends'", shown_path(&ctx.cwd, path)))
+                    .error(
+                        Some(at),
+                        format!("cannot read {} for 'extends'", shown_path(&ctx.cwd, path)),
+                    )
                     .hint("the file is relative to the compose file that names it");
                 return None;
             }

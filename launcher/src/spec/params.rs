@@ -11,11 +11,10 @@
 
 use crate::diag::Diagnostics;
 use crate::plan::model::{
-    Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, FirelensConfiguration, Secret,
-    Volume,
+    Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, FirelensConfiguration, Secret, Volume,
 };
-use crate::spec::model::{Dependency, Located, Service, Spec};
 use crate::spec::healthcheck::{self, Dialect};
+use crate::spec::model::{Dependency, Located, Service, Spec};
 use crate::spec::read::{self, Ctx};
 use crate::spec::units;
 use crate::spec::yaml::Node;
@@ -504,23 +503,24 @@ fn service_settings(
                 }
             }
             "stop_signal" => {
-                svc.stop_signal =
-                    read::string(v, key, ctx, diags).map(|t| Located::at(t, &v.loc))
+                svc.stop_signal = read::string(v, key, ctx, diags).map(|t| Located::at(t, &v.loc))
             }
             "firelens_configuration" => {
                 let e = read::entries(v, ctx, &["type", "options"], &[], diags);
                 let mut f = FirelensConfiguration::default();
                 for (fk, fv) in e {
                     match fk.as_str() {
-                        Some("type") => match read::string(fv, "type", ctx, diags).as_deref() {
-                            Some(t @ ("fluentd" | "fluentbit")) => f.kind = t.into(),
-                            Some(t) => {
-                                diags
+                        Some("type") => {
+                            match read::string(fv, "type", ctx, diags).as_deref() {
+                                Some(t @ ("fluentd" | "fluentbit")) => f.kind = t.into(),
+                                Some(t) => {
+                                    diags
                                     .error(Some(&fv.loc), format!("firelens type '{t}' {} is not fluentd or fluentbit", ctx.what))
                                     .suggest(t, &["fluentd", "fluentbit"]);
+                                }
+                                None => {}
                             }
-                            None => {}
-                        },
+                        }
                         Some("options") => {
                             for (ok, ov) in read::map(fv, ctx, diags).unwrap_or_default() {
                                 if let (Some(name), Some(value)) =
@@ -535,7 +535,10 @@ fn service_settings(
                 }
                 if f.kind.is_empty() {
                     diags
-                        .error(Some(&v.loc), format!("firelens_configuration {} needs 'type'", ctx.what))
+                        .error(
+                            Some(&v.loc),
+                            format!("firelens_configuration {} needs 'type'", ctx.what),
+                        )
                         .hint("type: fluentbit (or fluentd)");
                 } else {
                     svc.firelens = Some(f);

@@ -177,7 +177,9 @@ pub fn parse_cpus(s: &str) -> Result<u32, String> {
         .parse()
         .map_err(|_| format!("'{s}' is not a number of CPUs such as 0.5 or 2"))?;
     if !num.is_finite() || num <= 0.0 {
-        return Err(format!("'{s}' CPUs: the number of CPUs must be more than 0"));
+        return Err(format!(
+            "'{s}' CPUs: the number of CPUs must be more than 0"
+        ));
     }
     let units = (num * 1024.0).round();
     if units > f64::from(FARGATE_CPUS[FARGATE_CPUS.len() - 1]) {
