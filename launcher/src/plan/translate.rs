@@ -857,7 +857,7 @@ fn linux_parameters(s: &Service) -> Option<LinuxParameters> {
         add: s.cap_add.iter().map(|c| c.value.clone()).collect(),
         drop: s.cap_drop.clone(),
     });
-    (s.init.is_some() || caps.is_some()).then(|| LinuxParameters {
+    (s.init.is_some() || caps.is_some()).then_some(LinuxParameters {
         init_process_enabled: s.init,
         capabilities: caps,
     })

@@ -128,10 +128,8 @@ pub fn read(v: &Node, what: &str, dialect: Dialect, diags: &mut Diagnostics) -> 
     for (k, val) in read::entries(v, ctx, known, unsupported, diags) {
         let Some(key) = k.as_str() else { continue };
         match key {
-            "disable" => {
-                if read::boolean(val, key, ctx, diags) == Some(true) {
-                    p.disabled = true;
-                }
+            "disable" if read::boolean(val, key, ctx, diags) == Some(true) => {
+                p.disabled = true;
             }
             "test" | "command" => {
                 if let Some(first) = test_key {
