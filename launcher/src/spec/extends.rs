@@ -2,16 +2,17 @@
 //!
 //! `extends: base` or `extends: {service: base}` takes a service of the same
 //! file; `extends: {file: other.yml, service: base}` one of another file
-//! (relative to the extending file's folder), read through the caller's
-//! loader (the only I/O, outside this module). The extending service's keys
+//! (relative to the main compose file's folder, as the Compose spec says),
+//! read through the caller's loader (the only I/O, outside this module). The extending service's keys
 //! win and merge with the base's as `docker compose -f a -f b` merges
 //! (`spec::merge`): mappings merge, `ports`/`volumes`/... add up.
 //!
 //! Invariants:
 //! - A base may itself extend another service, in any file; a cycle is one
 //!   located error naming the chain, never a hang.
-//! - `depends_on`, `links` and `volumes_from` are not inherited (they tie the
-//!   base to its own siblings), as Compose documents.
+//! - Everything but `extends` itself is inherited, `depends_on` included: as
+//!   the Compose spec says, what a base refers to must exist in the model that
+//!   uses it (an unknown service is then the usual located error).
 //! - Every error is located at the `extends` value at fault.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,9 +21,6 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostics, Loc};
 use crate::spec::merge;
 use crate::spec::yaml::{Kind, Node};
-
-/// Keys a service does not inherit from the service it extends.
-const NOT_INHERITED: &[&str] = &["depends_on", "links", "volumes_from", "extends"];
 
 /// Reads another compose file (path as written, resolved by the caller
 /// against the folder given), or reports why not.
@@ -45,8 +43,10 @@ pub fn resolve(root: &mut Node, file: &Path, load: &mut Loader<'_>, diags: &mut 
         .collect();
     let mut resolved: Vec<(String, Node)> = Vec::new();
     let mut cycles = BTreeSet::new();
+    let main_dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
     for name in names {
         let mut w = Walk {
+            main_dir: &main_dir,
             files: &mut files,
             stack: Vec::new(),
             cycles: &mut cycles,
@@ -78,6 +78,8 @@ fn root_services_mut(root: &mut Node) -> Option<&mut Kind> {
 
 /// The state of one walk along an `extends` chain.
 struct Walk<'a> {
+    /// The main compose file's folder: `file` paths are relative to it.
+    main_dir: &'a Path,
     /// Every file read so far (`None`: could not be read, already reported).
     files: &'a mut BTreeMap<PathBuf, Option<Node>>,
     stack: Vec<(PathBuf, String)>,
@@ -134,7 +136,7 @@ fn service(
         return Some(without_extends(body));
     };
     let base_path = match &base_file {
-        Some(f) => file.parent().unwrap_or(Path::new("")).join(f),
+        Some(f) => w.main_dir.join(f),
         None => file.to_path_buf(),
     };
     w.stack.push((file.to_path_buf(), name.to_string()));
@@ -174,7 +176,7 @@ fn service(
         .is_some();
     let merged = if exists {
         service(&base_path, &base_name, w, load, diags)
-            .map(|base| merge(inheritable(base), without_extends(body.clone())))
+            .map(|base| merge(without_extends(base), without_extends(body.clone())))
     } else {
         if w.files.get(&base_path).is_some_and(Option::is_some) {
             let known: Vec<String> = w
@@ -204,27 +206,19 @@ fn service(
     Some(merged.unwrap_or_else(|| without_extends(body)))
 }
 
-fn drop_keys(n: Node, keys: &[&str]) -> Node {
+fn without_extends(n: Node) -> Node {
     match n.kind {
         Kind::Map(entries) => Node {
             kind: Kind::Map(
                 entries
                     .into_iter()
-                    .filter(|(k, _)| !k.as_str().is_some_and(|k| keys.contains(&k)))
+                    .filter(|(k, _)| k.as_str() != Some("extends"))
                     .collect(),
             ),
             loc: n.loc,
         },
         kind => Node { kind, loc: n.loc },
     }
-}
-
-fn without_extends(n: Node) -> Node {
-    drop_keys(n, &["extends"])
-}
-
-fn inheritable(n: Node) -> Node {
-    drop_keys(n, NOT_INHERITED)
 }
 
 #[cfg(test)]
@@ -281,7 +275,9 @@ mod tests {
         assert!(msgs.is_empty(), "{msgs:?}");
         let web = svc(&root, "web");
         assert_eq!(web.get("image").and_then(Node::as_str), Some("app"));
-        assert!(web.get("extends").is_none() && web.get("depends_on").is_none());
+        assert!(web.get("extends").is_none());
+        // depends_on is inherited, as the Compose spec says.
+        assert!(web.get("depends_on").is_some());
         let ports: Vec<&str> = web
             .get("ports")
             .and_then(Node::as_seq)
