@@ -336,9 +336,15 @@ fn check_services(spec: &Spec, diags: &mut Diagnostics) {
             .hint("run the extra services elsewhere, or merge some into one image");
     }
     if !services.iter().any(essential) {
+        // Located at the last `essential: false`, the value at fault.
+        let at = services
+            .iter()
+            .filter_map(|s| s.essential_at.as_ref())
+            .max_by_key(|l| (l.order, l.line, l.col))
+            .or(spec.services_loc.as_ref());
         diags
             .error(
-                spec.services_loc.as_ref(),
+                at,
                 "no service is essential, so the task would never stop on its own",
             )
             .hint("mark the main service 'essential: true' in ecs-params or x-vanish");
@@ -1290,7 +1296,7 @@ mod tests {
             .collect();
         let table: &[(String, &str)] = &[
             (format!("services:\n{many}"), "error: 11 services, but a Fargate task holds at most 10 containers @1:1"),
-            ("services:\n  a:\n    image: x\n    x-vanish: {essential: false}\n".into(), "error: no service is essential, so the task would never stop on its own @1:1"),
+            ("services:\n  a:\n    image: x\n    x-vanish: {essential: false}\n".into(), "error: no service is essential, so the task would never stop on its own @4:27"),
             ("services:\n  a:\n    image: x\n    ports: [\"80\"]\n  b:\n    image: y\n    expose: [80]\n".into(), "error: container port 80/tcp of service 'b' is also used by service 'a' @7:14"),
             ("services:\n  a:\n    image: x\n    ports: [\"8080:80\"]\n".into(), "error: host port 8080 differs from container port 80 in '8080:80'; in awsvpc the host port must equal the container port in service 'a' @4:13"),
             ("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n    depends_on: [a]\n".into(), "error: depends_on cycle: a -> b -> a @4:18"),

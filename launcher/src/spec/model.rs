@@ -141,6 +141,8 @@ pub struct Service {
     pub memory: Option<Located<u32>>,
     pub memory_reservation: Option<Located<u32>>,
     pub essential: Option<bool>,
+    /// Where `essential` was set (for "no essential container").
+    pub essential_at: Option<Loc>,
     pub repository_credentials: Option<String>,
     pub mount_points: Vec<MountPoint>,
     /// `x-vanish.public` on the service.

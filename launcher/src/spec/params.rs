@@ -480,7 +480,10 @@ fn service_settings(
     for (k, v) in entries {
         let Some(key) = k.as_str() else { continue };
         match key {
-            "essential" => svc.essential = read::boolean(v, key, ctx, diags).or(svc.essential),
+            "essential" => {
+                svc.essential = read::boolean(v, key, ctx, diags).or(svc.essential);
+                svc.essential_at = Some(v.loc.clone());
+            }
             "public" => svc.public = read::boolean(v, key, ctx, diags),
             "init_process_enabled" => svc.init = read::boolean(v, key, ctx, diags).or(svc.init),
             "cpu_shares" => {
