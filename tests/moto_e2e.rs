@@ -308,7 +308,14 @@ fn up_from_the_example_spec_and_relaunch_without_churn() {
     let params = moto.dir.join("params.yml");
     std::fs::write(
         &params,
-        "version: 1\ntask_definition:\n  task_execution_role: arn:aws:iam::123456789012:role/vanish-task-execution\n  task_size: {cpu_limit: 512, mem_limit: 1GB}\n  services:\n    web: {mem_reservation: 384}\n    proxy: {mem_reservation: 64}\n",
+        "version: 1
+task_definition:
+  task_execution_role: arn:aws:iam::123456789012:role/vanish-task-execution
+  task_size: {cpu_limit: 512, mem_limit: 1GB}
+  services:
+    web: {mem_reservation: 384m}
+    proxy: {mem_reservation: 64m}
+",
     )
     .expect("params");
     let up = || {

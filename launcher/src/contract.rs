@@ -21,6 +21,15 @@ pub const ENV_TTL: &str = "VANISH_TTL";
 pub const ENV_DEADLINE: &str = "VANISH_DEADLINE";
 /// Time between SIGTERM and SIGKILL, e.g. `10s`. Read as `--grace`.
 pub const ENV_GRACE: &str = "VANISH_GRACE";
+/// Stop after this long without connections, humantime (`15m`); set on
+/// essential containers when the spec sets `idle` (x-vanish or `--idle`).
+pub const ENV_IDLE: &str = "VANISH_IDLE";
+/// The ports whose connections count as activity, comma-separated (`80,443`):
+/// the task's public ports. Set with `VANISH_IDLE`.
+pub const ENV_IDLE_PORTS: &str = "VANISH_IDLE_PORTS";
+/// The signal the app wants instead of SIGTERM (compose `stop_signal`, e.g.
+/// `SIGQUIT`); ECS always sends SIGTERM, vanish-init translates it.
+pub const ENV_STOP_SIGNAL: &str = "VANISH_STOP_SIGNAL";
 
 /// `startedBy` on every task vanish runs.
 pub const STARTED_BY: &str = "vanish";

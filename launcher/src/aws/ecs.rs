@@ -104,7 +104,46 @@ fn container(c: &m::ContainerDefinition) -> Result<t::ContainerDefinition, Failu
         b = b.linux_parameters(
             t::LinuxParameters::builder()
                 .set_init_process_enabled(l.init_process_enabled)
+                .set_capabilities(l.capabilities.as_ref().map(|k| {
+                    t::KernelCapabilities::builder()
+                        .set_add((!k.add.is_empty()).then(|| k.add.clone()))
+                        .set_drop((!k.drop.is_empty()).then(|| k.drop.clone()))
+                        .build()
+                }))
                 .build(),
+        );
+    }
+    b = b
+        .set_pseudo_terminal(c.pseudo_terminal)
+        .set_interactive(c.interactive);
+    for v in &c.volumes_from {
+        b = b.volumes_from(
+            t::VolumeFrom::builder()
+                .source_container(&v.source_container)
+                .set_read_only(v.read_only)
+                .build(),
+        );
+    }
+    for sc in &c.system_controls {
+        b = b.system_controls(
+            t::SystemControl::builder()
+                .namespace(&sc.namespace)
+                .value(&sc.value)
+                .build(),
+        );
+    }
+    if let Some(f) = &c.firelens_configuration {
+        b = b.firelens_configuration(
+            t::FirelensConfiguration::builder()
+                .r#type(t::FirelensConfigurationType::from(f.kind.as_str()))
+                .set_options((!f.options.is_empty()).then(|| {
+                    f.options
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<HashMap<_, _>>()
+                }))
+                .build()
+                .map_err(|e| bad("firelensConfiguration", e))?,
         );
     }
     if !c.docker_labels.is_empty() {
@@ -210,6 +249,7 @@ pub async fn register(ecs: &Client, td: &m::RegisterTaskDefinition) -> Result<St
     for x in &td.tags {
         req = req.tags(tag(x));
     }
+    req = req.set_pid_mode(td.pid_mode.as_deref().map(t::PidMode::from));
     debug!(call = "ecs:RegisterTaskDefinition", family = %td.family, "aws call");
     let out = req
         .send()
@@ -508,6 +548,7 @@ pub fn from_sdk_task_definition(
                 value: x.value().unwrap_or_default().to_string(),
             })
             .collect(),
+        pid_mode: td.pid_mode().map(|p| p.as_str().to_string()),
     }
 }
 
@@ -563,6 +604,10 @@ fn container_back(c: &t::ContainerDefinition) -> m::ContainerDefinition {
         readonly_root_filesystem: c.readonly_root_filesystem(),
         linux_parameters: c.linux_parameters().map(|l| m::LinuxParameters {
             init_process_enabled: l.init_process_enabled(),
+            capabilities: l.capabilities().map(|k| m::KernelCapabilities {
+                add: k.add().to_vec(),
+                drop: k.drop().to_vec(),
+            }),
         }),
         docker_labels: c
             .docker_labels()
@@ -593,6 +638,33 @@ fn container_back(c: &t::ContainerDefinition) -> m::ContainerDefinition {
                 read_only: mp.read_only(),
             })
             .collect(),
+        volumes_from: c
+            .volumes_from()
+            .iter()
+            .map(|v| m::VolumeFrom {
+                source_container: v.source_container().unwrap_or_default().to_string(),
+                read_only: v.read_only(),
+            })
+            .collect(),
+        pseudo_terminal: c.pseudo_terminal(),
+        interactive: c.interactive(),
+        system_controls: c
+            .system_controls()
+            .iter()
+            .map(|s| m::SystemControl {
+                namespace: s.namespace().unwrap_or_default().to_string(),
+                value: s.value().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        firelens_configuration: c
+            .firelens_configuration()
+            .map(|f| m::FirelensConfiguration {
+                kind: f.r#type().as_str().to_string(),
+                options: f
+                    .options()
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            }),
     }
 }
 

@@ -92,6 +92,9 @@ pub struct RegisterTaskDefinition {
     pub runtime_platform: Option<RuntimePlatform>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    /// `task` (all containers share one process namespace); the only value Fargate takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -176,6 +179,56 @@ pub struct ContainerDefinition {
     pub repository_credentials: Option<RepositoryCredentials>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mount_points: Vec<MountPoint>,
+    /// compose `volumes_from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes_from: Vec<VolumeFrom>,
+    /// compose `tty`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudo_terminal: Option<bool>,
+    /// compose `stdin_open`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+    /// compose `sysctls` (namespaced ones only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system_controls: Vec<SystemControl>,
+    /// ecs-params `firelens_configuration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firelens_configuration: Option<FirelensConfiguration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeFrom {
+    pub source_container: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemControl {
+    pub namespace: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FirelensConfiguration {
+    /// `fluentd` or `fluentbit`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KernelCapabilities {
+    /// Fargate allows only `SYS_PTRACE`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,6 +279,9 @@ pub struct Ulimit {
 pub struct LinuxParameters {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<bool>,
+    /// compose `cap_add` / `cap_drop`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<KernelCapabilities>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

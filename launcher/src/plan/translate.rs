@@ -7,7 +7,13 @@
 //!   `VANISH_DEADLINE` (now + TTL) and the expiry tag go into RunTask.
 //! - Environment lists, tags and volumes are sorted; containers keep file order.
 //! - stopTimeout is capped at Fargate's 120 s (with a warning); the task size
-//!   is a valid Fargate pair or an error, never silently rounded.
+//!   is a valid Fargate pair or an error, never silently rounded. Without a
+//!   task memory, each container without a memory setting counts as
+//!   [`DEFAULT_CONTAINER_MEMORY`] MiB (ecs-cli's default), and a note says so.
+//! - A container's memory is greater than its memoryReservation, as ECS
+//!   requires (reservation > memory is an error; equal drops the reservation).
+//! - Sibling service names used as hosts in environment values are warned
+//!   about, located, or rewritten to `localhost` when the spec opts in.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime};
@@ -17,6 +23,7 @@ use crate::diag::{Diagnostics, Loc};
 use crate::plan::model::*;
 use crate::spec::args::{DEFAULT_GRACE, DEFAULT_TTL};
 use crate::spec::ci;
+use crate::spec::hosts;
 use crate::spec::model::{Located, Service, Spec};
 use crate::spec::units;
 
@@ -36,6 +43,9 @@ pub const MAX_CONTAINERS: usize = 10;
 pub const MAX_TTL: u64 = 30 * 24 * 3600;
 /// Fargate's largest stopTimeout, seconds.
 pub const MAX_STOP_TIMEOUT: u64 = 120;
+/// MiB counted for a container without a memory setting when sizing the task
+/// (ecs-cli's `defaultMemLimit`).
+pub const DEFAULT_CONTAINER_MEMORY: u32 = 512;
 
 fn default_secs(s: &str) -> u64 {
     humantime::parse_duration(s).map_or(0, |d| d.as_secs())
@@ -96,6 +106,20 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
     check_services(spec, diags);
     let capacity = set.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value);
     let (cpu, memory) = task_size(spec, diags);
+    let memories: Vec<(Option<i32>, Option<i32>)> = spec
+        .services
+        .iter()
+        .map(|s| container_memory(s, diags))
+        .collect();
+    let environments = environments(spec, diags);
+    let public = public_ports(spec, diags);
+    let idle = set.idle.as_ref().map(|i| {
+        let ports: Vec<String> = public.iter().map(|p| p.port.to_string()).collect();
+        (
+            humantime::format_duration(Duration::from_secs(i.value)).to_string(),
+            ports.join(","),
+        )
+    });
 
     let log_group = set
         .log_group
@@ -106,21 +130,31 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
     } else {
         name.clone()
     };
+    let lifetime = Lifetime {
+        ttl: &ttl_text,
+        grace: &grace_text,
+        idle: idle.as_ref(),
+    };
     let mut containers: Vec<ContainerDefinition> = spec
         .services
         .iter()
-        .map(|s| {
-            container(
+        .zip(environments)
+        .zip(&memories)
+        .map(|((s, env), mem)| {
+            let mut c = container(
                 s,
-                &ttl_text,
-                &grace_text,
+                env,
+                &lifetime,
                 &log_group,
                 &stream_prefix,
                 &launch.region,
                 diags,
-            )
+            );
+            (c.memory, c.memory_reservation) = *mem;
+            c
         })
         .collect();
+    check_volumes_from(spec, diags);
 
     let family = format!("{}{name}", contract::FAMILY_PREFIX);
     let mut volumes: Vec<Volume> = Vec::new();
@@ -144,7 +178,6 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
 
     // Mark the public ports on their containers, so that `vanish ls` (which
     // sees only the task and its definition) prints the same URLs as `up`.
-    let public = public_ports(spec, diags);
     for c in &mut containers {
         let ports: Vec<String> = public
             .iter()
@@ -175,6 +208,7 @@ pub fn translate(spec: &Spec, launch: &Launch, diags: &mut Diagnostics) -> Plan 
             key: contract::TAG_NAME.into(),
             value: name.clone(),
         }],
+        pid_mode: spec.task.pid_mode.as_ref().map(|p| p.value.clone()),
     };
 
     let mut tags = vec![
@@ -294,9 +328,15 @@ fn check_services(spec: &Spec, diags: &mut Diagnostics) {
             .hint("run the extra services elsewhere, or merge some into one image");
     }
     if !services.iter().any(essential) {
+        // Located at the last `essential: false`, the value at fault.
+        let at = services
+            .iter()
+            .filter_map(|s| s.essential_at.as_ref())
+            .max_by_key(|l| (l.order, l.line, l.col))
+            .or(spec.services_loc.as_ref());
         diags
             .error(
-                spec.services_loc.as_ref(),
+                at,
                 "no service is essential, so the task would never stop on its own",
             )
             .hint("mark the main service 'essential: true' in ecs-params or x-vanish");
@@ -442,14 +482,52 @@ fn cycles(services: &[Service]) -> Vec<Vec<usize>> {
 
 /// The task's (cpu, memory): given, completed, or derived from the containers.
 fn task_size(spec: &Spec, diags: &mut Diagnostics) -> (u32, u32) {
-    let need_cpu: u32 = spec.services.iter().filter_map(|s| s.cpu).sum();
-    let need_mem: u32 = spec
+    let need_cpu: u32 = spec
         .services
         .iter()
-        .map(|s| s.memory.max(s.memory_reservation).unwrap_or(0))
+        .filter_map(|s| s.cpu.as_ref().map(|c| c.value))
         .sum();
     let cpu = spec.task.cpu.as_ref();
     let mem = spec.task.memory.as_ref();
+    let set_mem = |s: &Service| {
+        let m = s.memory.as_ref().map(|m| m.value);
+        let r = s.memory_reservation.as_ref().map(|r| r.value);
+        m.max(r)
+    };
+    // Without a task memory, a container without a memory setting counts as
+    // ecs-cli's default, so that e.g. three JVMs do not get 512 MiB between them.
+    let defaulted: Vec<&str> = if mem.is_none() {
+        spec.services
+            .iter()
+            .filter(|s| set_mem(s).is_none())
+            .map(|s| s.name.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let need_mem: u32 = spec
+        .services
+        .iter()
+        .map(|s| {
+            set_mem(s).unwrap_or(if mem.is_none() {
+                DEFAULT_CONTAINER_MEMORY
+            } else {
+                0
+            })
+        })
+        .sum();
+    // The place of the largest container memory, for "does not fit" errors.
+    let mem_at = spec
+        .services
+        .iter()
+        .filter_map(|s| {
+            [s.memory.as_ref(), s.memory_reservation.as_ref()]
+                .into_iter()
+                .flatten()
+                .max_by_key(|m| m.value)
+        })
+        .max_by_key(|m| m.value)
+        .and_then(|m| m.loc.clone());
     let loc = |l: Option<&Located<u32>>| l.and_then(|x| x.loc.clone());
     if let Some(c) = cpu
         && !units::FARGATE_CPUS.contains(&c.value)
@@ -500,56 +578,193 @@ fn task_size(spec: &Spec, diags: &mut Diagnostics) -> (u32, u32) {
             }
             (c.value, m.value)
         }
-        (c, m) => match units::smallest_fargate_size(
-            need_cpu,
-            need_mem,
-            c.map(|x| x.value),
-            m.map(|x| x.value),
-        ) {
-            Some((dc, dm)) => {
-                let what = match (c, m) {
-                    (Some(_), None) => format!(
-                        "task memory not given; using {dm} MiB, the smallest Fargate size for {dc} CPU units that fits the containers"
-                    ),
-                    (None, Some(_)) => format!(
-                        "task cpu not given; using {dc} CPU units, the smallest Fargate size for {dm} MiB"
-                    ),
-                    _ => format!(
-                        "no task size given; using the smallest Fargate size that fits the containers: {dc} CPU units, {dm} MiB"
-                    ),
-                };
-                diags.note(loc(c.or(m)).as_ref().or(spec.services_loc.as_ref()), what).hint("set task_size cpu_limit and mem_limit in ecs-params (or x-vanish) to choose");
-                (dc, dm)
+        (c, m) => {
+            match units::smallest_fargate_size(
+                need_cpu,
+                need_mem,
+                c.map(|x| x.value),
+                m.map(|x| x.value),
+            ) {
+                Some((dc, dm)) => {
+                    let mut what = match (c, m) {
+                        (Some(_), None) => format!(
+                            "task memory not given; using {dm} MiB, the smallest Fargate size for {dc} CPU units that fits the containers"
+                        ),
+                        (None, Some(_)) => format!(
+                            "task cpu not given; using {dc} CPU units, the smallest Fargate size for {dm} MiB"
+                        ),
+                        _ => format!(
+                            "no task size given; using the smallest Fargate size that fits the containers: {dc} CPU units, {dm} MiB"
+                        ),
+                    };
+                    if !defaulted.is_empty() {
+                        what.push_str(&format!(
+                        " ({} counted at {DEFAULT_CONTAINER_MEMORY} MiB each, having no memory setting: {})",
+                        if defaulted.len() == 1 { "1 container".to_string() } else { format!("{} containers", defaulted.len()) },
+                        defaulted.join(", ")
+                    ));
+                    }
+                    // Located at what decided the size: a given half, else the largest
+                    // container memory, else the first container counted at the default.
+                    let first_defaulted = spec
+                        .services
+                        .iter()
+                        .find(|s| defaulted.contains(&s.name.as_str()))
+                        .and_then(|s| s.loc.clone());
+                    let at = loc(c.or(m))
+                        .or(mem_at.clone())
+                        .or(first_defaulted)
+                        .or(spec.services_loc.clone());
+                    diags.note(at.as_ref(), what).hint("set task_size cpu_limit and mem_limit in ecs-params (or x-vanish) to choose");
+                    (dc, dm)
+                }
+                None => {
+                    diags
+                        .error(
+                            loc(c.or(m))
+                                .as_ref()
+                                .or(mem_at.as_ref())
+                                .or(spec.services_loc.as_ref()),
+                            format!(
+                                "no Fargate task size fits {need_cpu} CPU units and {need_mem} MiB"
+                            ),
+                        )
+                        .hint("the largest is 16384 CPU units (16 vCPU) with 122880 MiB (120 GiB)");
+                    (c.map_or(256, |x| x.value), m.map_or(512, |x| x.value))
+                }
             }
-            None => {
+        }
+    }
+}
+
+/// The contract values that go into every essential container.
+struct Lifetime<'a> {
+    ttl: &'a str,
+    grace: &'a str,
+    /// (`VANISH_IDLE`, `VANISH_IDLE_PORTS`) when the spec sets `idle`.
+    idle: Option<&'a (String, String)>,
+}
+
+/// (memory, memoryReservation) as ECS takes them: reservation above memory is
+/// an error (ECS, ecs-cli and Docker refuse it); equal to memory, it says
+/// nothing more and ECS refuses it, so it is left out with a note.
+fn container_memory(s: &Service, diags: &mut Diagnostics) -> (Option<i32>, Option<i32>) {
+    let m = s.memory.as_ref();
+    let r = s.memory_reservation.as_ref();
+    let as_i32 = |x: Option<&Located<u32>>| x.map(|x| i32::try_from(x.value).unwrap_or(i32::MAX));
+    match (m, r) {
+        (Some(m), Some(r)) if r.value > m.value => {
+            diags
+                .error(
+                    r.loc.as_ref().or(m.loc.as_ref()),
+                    format!(
+                        "service '{}' reserves {} MiB of memory, more than its limit of {} MiB",
+                        s.name, r.value, m.value
+                    ),
+                )
+                .hint("the memory limit (mem_limit) must be greater than the reservation (mem_reservation)");
+            (as_i32(Some(m)), as_i32(Some(r)))
+        }
+        (Some(m), Some(r)) if r.value == m.value => {
+            diags
+                .note(
+                    r.loc.as_ref().or(m.loc.as_ref()),
+                    format!(
+                        "service '{}' reserves all of its {} MiB memory limit; ECS requires the limit to be greater, so the reservation is left out (same effect)",
+                        s.name, m.value
+                    ),
+                )
+                .hint("drop mem_reservation, or make it smaller than mem_limit");
+            (as_i32(Some(m)), None)
+        }
+        _ => (as_i32(m), as_i32(r)),
+    }
+}
+
+/// Each service's environment, with sibling service names used as hosts
+/// warned about (located) or, when the spec opts in, rewritten to localhost.
+fn environments(spec: &Spec, diags: &mut Diagnostics) -> Vec<BTreeMap<String, String>> {
+    let names: Vec<&str> = spec.services.iter().map(|s| s.name.as_str()).collect();
+    let rewrite = spec.settings.rewrite_hosts.unwrap_or(false);
+    spec.services
+        .iter()
+        .map(|s| {
+            let mut env = s.environment.clone();
+            for (var, value) in &s.environment {
+                let uses = hosts::find(var, value, &names);
+                if uses.is_empty() {
+                    continue;
+                }
+                let at = s.env_locs.get(var);
+                let who: Vec<&str> = uses.iter().map(|u| u.service.as_str()).collect();
+                let who = who.join("', '");
+                if rewrite {
+                    let new = hosts::rewrite(value, &uses);
+                    diags.note(
+                        at,
+                        format!("{var} of service '{}': '{value}' is rewritten to '{new}' (service '{who}' is reached on localhost in a Fargate task)", s.name),
+                    );
+                    env.insert(var.clone(), new);
+                } else {
+                    diags
+                        .warn(
+                            at,
+                            format!("{var} of service '{}' is '{value}', which names service '{who}' as a host; in a Fargate task the containers share one network namespace and no service name resolves", s.name),
+                        )
+                        .hint("write localhost instead of the service name, or let vanish rewrite it: x-vanish 'rewrite_hosts: true' or --rewrite-hosts");
+                }
+            }
+            env
+        })
+        .collect()
+}
+
+/// `volumes_from` names services of this task.
+fn check_volumes_from(spec: &Spec, diags: &mut Diagnostics) {
+    let names: Vec<&str> = spec.services.iter().map(|s| s.name.as_str()).collect();
+    for s in &spec.services {
+        for v in &s.volumes_from {
+            let src = &v.value.0;
+            if !names.contains(&src.as_str()) || *src == s.name {
                 diags
                     .error(
-                        loc(c.or(m)).as_ref().or(spec.services_loc.as_ref()),
-                        format!(
-                            "no Fargate task size fits {need_cpu} CPU units and {need_mem} MiB"
-                        ),
+                        v.loc.as_ref(),
+                        format!("service '{}' takes volumes from '{src}', which is not another service of this file", s.name),
                     )
-                    .hint("the largest is 16384 CPU units (16 vCPU) with 122880 MiB (120 GiB)");
-                (c.map_or(256, |x| x.value), m.map_or(512, |x| x.value))
+                    .suggest(src, &names);
             }
-        },
+        }
     }
 }
 
 fn container(
     s: &Service,
-    ttl: &str,
-    grace: &str,
+    mut env: BTreeMap<String, String>,
+    life: &Lifetime<'_>,
     log_group: &str,
     prefix: &str,
     region: &str,
     diags: &mut Diagnostics,
 ) -> ContainerDefinition {
     let essential = essential(s);
-    let mut env = s.environment.clone();
     if essential {
-        env.insert(contract::ENV_TTL.into(), ttl.into());
-        env.insert(contract::ENV_GRACE.into(), grace.into());
+        env.insert(contract::ENV_TTL.into(), life.ttl.into());
+        env.insert(contract::ENV_GRACE.into(), life.grace.into());
+        if let Some((idle, ports)) = life.idle {
+            env.insert(contract::ENV_IDLE.into(), idle.clone());
+            if !ports.is_empty() {
+                env.insert(contract::ENV_IDLE_PORTS.into(), ports.clone());
+            }
+        }
+    }
+    if let Some(sig) = &s.stop_signal {
+        env.insert(contract::ENV_STOP_SIGNAL.into(), sig.value.clone());
+        diags
+            .note(
+                sig.loc.as_ref(),
+                format!("ECS always stops containers with SIGTERM; service '{}' gets {}={} for vanish-init, which turns SIGTERM into {}", s.name, contract::ENV_STOP_SIGNAL, sig.value, sig.value),
+            )
+            .hint("this works when the image runs vanish-init as its entrypoint");
     }
     let stop_timeout = s.stop_timeout.as_ref().map(|t| {
         if t.value > MAX_STOP_TIMEOUT {
@@ -600,14 +815,12 @@ fn container(
         stop_timeout,
         ulimits: s.ulimits.clone(),
         readonly_root_filesystem: s.read_only,
-        linux_parameters: s.init.map(|i| LinuxParameters {
-            init_process_enabled: Some(i),
-        }),
+        linux_parameters: linux_parameters(s),
         docker_labels: s.labels.clone(),
         log_configuration: Some(log_configuration(s, log_group, prefix, region, diags)),
-        cpu: s.cpu.map(|c| c as i32),
-        memory: s.memory.map(|m| m as i32),
-        memory_reservation: s.memory_reservation.map(|m| m as i32),
+        cpu: s.cpu.as_ref().map(|c| c.value as i32),
+        memory: None,
+        memory_reservation: None,
         repository_credentials: s
             .repository_credentials
             .clone()
@@ -615,7 +828,37 @@ fn container(
                 credentials_parameter: p,
             }),
         mount_points: s.mount_points.clone(),
+        volumes_from: s
+            .volumes_from
+            .iter()
+            .map(|v| VolumeFrom {
+                source_container: v.value.0.clone(),
+                read_only: v.value.1.then_some(true),
+            })
+            .collect(),
+        pseudo_terminal: s.tty,
+        interactive: s.stdin_open,
+        system_controls: s
+            .sysctls
+            .iter()
+            .map(|(namespace, value)| SystemControl {
+                namespace: namespace.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        firelens_configuration: s.firelens.clone(),
     }
+}
+
+fn linux_parameters(s: &Service) -> Option<LinuxParameters> {
+    let caps = (!s.cap_add.is_empty() || !s.cap_drop.is_empty()).then(|| KernelCapabilities {
+        add: s.cap_add.iter().map(|c| c.value.clone()).collect(),
+        drop: s.cap_drop.clone(),
+    });
+    (s.init.is_some() || caps.is_some()).then_some(LinuxParameters {
+        init_process_enabled: s.init,
+        capabilities: caps,
+    })
 }
 
 fn log_configuration(
@@ -1047,7 +1290,7 @@ mod tests {
             .collect();
         let table: &[(String, &str)] = &[
             (format!("services:\n{many}"), "error: 11 services, but a Fargate task holds at most 10 containers @1:1"),
-            ("services:\n  a:\n    image: x\n    x-vanish: {essential: false}\n".into(), "error: no service is essential, so the task would never stop on its own @1:1"),
+            ("services:\n  a:\n    image: x\n    x-vanish: {essential: false}\n".into(), "error: no service is essential, so the task would never stop on its own @4:27"),
             ("services:\n  a:\n    image: x\n    ports: [\"80\"]\n  b:\n    image: y\n    expose: [80]\n".into(), "error: container port 80/tcp of service 'b' is also used by service 'a' @7:14"),
             ("services:\n  a:\n    image: x\n    ports: [\"8080:80\"]\n".into(), "error: host port 8080 differs from container port 80 in '8080:80'; in awsvpc the host port must equal the container port in service 'a' @4:13"),
             ("services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: y\n    depends_on: [a]\n".into(), "error: depends_on cycle: a -> b -> a @4:18"),
@@ -1094,7 +1337,7 @@ mod tests {
     image: w
     ports: [\"8080\"]
     x-vanish:
-      mem_reservation: 128
+      mem_reservation: 128m
       secrets:
         - name: DB_PASSWORD
           value_from: arn:aws:ssm:eu-west-1:1:parameter/db
@@ -1107,7 +1350,7 @@ x-vanish:
   assign_public_ip: DISABLED
   task_execution_role: arn:exec
 ";
-        let params = "version: 1\ntask_definition:\n  task_size: {mem_limit: 1GB}\n  services:\n    web:\n      mem_reservation: 256\n";
+        let params = "version: 1\ntask_definition:\n  task_size: {mem_limit: 1GB}\n  services:\n    web:\n      mem_reservation: 256m\n";
         let (p, msgs) = run(compose, Some(params));
         assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
         let p = p.expect("plan");
@@ -1147,6 +1390,200 @@ x-vanish:
             p.register_task_definition.execution_role_arn.as_deref(),
             Some("arn:exec")
         );
+    }
+}
+
+#[cfg(test)]
+mod fidelity_tests {
+    //! Issue 11 (compose/ecs-params fidelity) and the launcher side of idle expiry.
+    use std::collections::BTreeMap;
+
+    use crate::diag::{Diagnostics, Severity};
+    use crate::plan::model::*;
+    use crate::spec::load_texts;
+
+    fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
+        let mut d = Diagnostics::new(false);
+        let p = load_texts(compose, params, &BTreeMap::new(), &mut d);
+        let msgs = d
+            .items()
+            .iter()
+            .map(|i| {
+                let sev = match i.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                };
+                let at = i.loc.as_ref().map(|l| format!(" @{}:{}", l.line, l.col));
+                format!("{sev}: {}{}", i.message, at.unwrap_or_default())
+            })
+            .collect();
+        (p, msgs)
+    }
+
+    fn env(p: &Plan, name: &str) -> Vec<String> {
+        p.register_task_definition
+            .container_definitions
+            .iter()
+            .find(|c| c.name == name)
+            .expect("container")
+            .environment
+            .iter()
+            .map(|kv| format!("{}={}", kv.name, kv.value))
+            .collect()
+    }
+
+    #[test]
+    fn idle_and_stop_signal_reach_the_containers() {
+        let compose = "x-vanish:\n  idle: 15m\nservices:\n  app:\n    image: a\n    ports: [\"80\", \"443\"]\n    stop_signal: SIGQUIT\n  job:\n    image: j\n    x-vanish: {essential: false}\n";
+        let (p, msgs) = run(compose, None);
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        let p = p.expect("plan");
+        assert_eq!(
+            env(&p, "app"),
+            [
+                "VANISH_GRACE=10s",
+                "VANISH_IDLE=15m",
+                "VANISH_IDLE_PORTS=80,443",
+                "VANISH_STOP_SIGNAL=SIGQUIT",
+                "VANISH_TTL=2h"
+            ]
+        );
+        assert!(env(&p, "job").is_empty());
+        assert!(
+            msgs.iter().any(
+                |m| m.starts_with("note: ECS always stops containers with SIGTERM")
+                    && m.ends_with("@7:18")
+            ),
+            "{msgs:?}"
+        );
+        // Without idle, nothing is added: the task definition of existing specs is unchanged.
+        let (p, _) = run("services:\n  app:\n    image: a\n", None);
+        assert_eq!(
+            env(&p.expect("plan"), "app"),
+            ["VANISH_GRACE=10s", "VANISH_TTL=2h"]
+        );
+    }
+
+    #[test]
+    fn memory_limit_must_exceed_the_reservation() {
+        let (_, msgs) = run(
+            "services:\n  a:\n    image: x\n    mem_limit: 256m\n    mem_reservation: 512m\n",
+            None,
+        );
+        assert_eq!(
+            msgs.iter()
+                .filter(|m| m.starts_with("error"))
+                .collect::<Vec<_>>(),
+            ["error: service 'a' reserves 512 MiB of memory, more than its limit of 256 MiB @5:22"]
+        );
+        let (p, msgs) = run(
+            "services:\n  a:\n    image: x\n    mem_limit: 256m\n    mem_reservation: 256m\n",
+            None,
+        );
+        let c = &p
+            .expect("plan")
+            .register_task_definition
+            .container_definitions[0];
+        assert_eq!((c.memory, c.memory_reservation), (Some(256), None));
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("note: service 'a' reserves all of its 256 MiB")),
+            "{msgs:?}"
+        );
+        // x-vanish (the ecs-params schema): bytes like ecs-cli.
+        let (p, msgs) = run(
+            "services:\n  a:\n    image: x\n    x-vanish: {mem_limit: 268435456}\n",
+            None,
+        );
+        assert!(msgs.iter().all(|m| !m.starts_with("error")), "{msgs:?}");
+        assert_eq!(
+            p.expect("plan")
+                .register_task_definition
+                .container_definitions[0]
+                .memory,
+            Some(256)
+        );
+    }
+
+    #[test]
+    fn x_vanish_healthcheck_uses_the_shared_ranges() {
+        let (_, msgs) = run(
+            "services:\n  a:\n    image: x\n    x-vanish:\n      healthcheck: {test: [\"CMD\", \"true\"], interval: 10m, timeout: 1}\n",
+            None,
+        );
+        let errs: Vec<&String> = msgs.iter().filter(|m| m.starts_with("error")).collect();
+        assert_eq!(errs.len(), 2, "{msgs:?}");
+        assert!(
+            errs[0].contains("'interval'") && errs[0].contains("600s; ECS accepts 5s to 300s"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].contains("'timeout'") && errs[1].contains("1s; ECS accepts 2s to 60s"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn sibling_hosts_warn_or_rewrite() {
+        let compose = "services:\n  db:\n    image: postgres\n  web:\n    image: w\n    environment:\n      DATABASE_URL: postgres://u:p@db/x\n      DB_HOST: db\n      POSTGRES_USER: db\n";
+        let (p, msgs) = run(compose, None);
+        let warns: Vec<&String> = msgs.iter().filter(|m| m.starts_with("warning")).collect();
+        assert_eq!(warns.len(), 2, "{msgs:?}");
+        assert!(warns[0].starts_with("warning: DATABASE_URL of service 'web' is 'postgres://u:p@db/x', which names service 'db' as a host") && warns[0].ends_with("@7:21"), "{warns:?}");
+        assert!(warns[1].ends_with("@8:16"), "{warns:?}");
+        assert!(env(&p.expect("plan"), "web").contains(&"DB_HOST=db".to_string()));
+        let (p, msgs) = run(
+            &format!("x-vanish: {{rewrite_hosts: true}}\n{compose}"),
+            None,
+        );
+        assert!(msgs.iter().all(|m| !m.starts_with("warning")), "{msgs:?}");
+        assert_eq!(
+            msgs.iter()
+                .filter(|m| m.starts_with("note: DATABASE_URL") || m.starts_with("note: DB_HOST"))
+                .count(),
+            2,
+            "{msgs:?}"
+        );
+        let e = env(&p.expect("plan"), "web");
+        assert!(
+            e.contains(&"DATABASE_URL=postgres://u:p@localhost/x".to_string()),
+            "{e:?}"
+        );
+        assert!(
+            e.contains(&"DB_HOST=localhost".to_string())
+                && e.contains(&"POSTGRES_USER=db".to_string()),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn derived_task_size_counts_containers_without_memory() {
+        let three: String = ["es", "ls", "kb"]
+            .iter()
+            .map(|n| format!("  {n}:\n    image: {n}\n"))
+            .collect();
+        let (p, msgs) = run(&format!("services:\n{three}"), None);
+        let p = p.expect("plan");
+        assert_eq!(
+            (
+                p.register_task_definition.cpu.as_str(),
+                p.register_task_definition.memory.as_str()
+            ),
+            ("256", "2048")
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains(
+                "(3 containers counted at 512 MiB each, having no memory setting: es, ls, kb) @2:3"
+            )),
+            "{msgs:?}"
+        );
+        // With a task memory, nothing is defaulted.
+        let (p, _) = run(
+            &format!("x-vanish: {{task_size: {{mem_limit: 1GB}}}}\nservices:\n{three}"),
+            None,
+        );
+        assert_eq!(p.expect("plan").register_task_definition.memory, "1024");
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Invariant: every flag has an environment mirror. `--region`, `--profile`
 //! and `--endpoint-url` are global (`cli::Global`), not here. `VANISH_TTL` and
-//! `VANISH_GRACE` double as the contract names vanish sets in containers;
-//! as the launcher's own mirrors they mean the same thing.
+//! `VANISH_GRACE` (and `VANISH_IDLE`) double as the contract names vanish sets
+//! in containers; as the launcher's own mirrors they mean the same thing.
 
 use std::path::PathBuf;
 
@@ -71,6 +71,14 @@ pub struct SpecArgs {
     /// X86_64 or ARM64 [default: Fargate's, X86_64].
     #[arg(long, env = "VANISH_CPU_ARCHITECTURE", value_parser = ["X86_64", "ARM64"])]
     pub cpu_architecture: Option<String>,
+    /// Stop the review app after this long without connections to its public
+    /// ports, e.g. 15m (`VANISH_IDLE` in its containers) [default: x-vanish idle, else never].
+    #[arg(long, env = "VANISH_IDLE", value_name = "DURATION")]
+    pub idle: Option<humantime::Duration>,
+    /// Rewrite sibling service names used as hosts in environment values
+    /// (`db`, `db:5432`, `postgres://u:p@db/x`) to localhost [default: x-vanish rewrite_hosts].
+    #[arg(long, env = "VANISH_REWRITE_HOSTS")]
+    pub rewrite_hosts: bool,
     /// HTTP path polled until it answers 2xx/3xx before the URL is printed.
     #[arg(long, env = "VANISH_HEALTH_PATH", value_name = "PATH")]
     pub health_path: Option<String>,

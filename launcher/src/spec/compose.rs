@@ -1,15 +1,20 @@
 //! Reads the (merged, interpolated) compose document into the Spec's services.
 //!
-//! Invariants: every service key is either read, warned about as unsupported
-//! on Fargate (an error under `--strict`), or an unknown-key error with a
-//! hint; `x-` keys are extensions and pass (`x-vanish` is read by `settings`).
-//! No I/O: `env_file`s (relative to the compose file's folder) are read through the given `Fs`.
+//! Invariants: every service key is either read, warned about (an error under
+//! `--strict`) as impossible on Fargate ("is not supported on Fargate") or as
+//! not translated by vanish yet ("vanish does not translate ... yet"), or an
+//! unknown-key error with a hint; `x-` keys are extensions and pass
+//! (`x-vanish` is read by `settings`). Sizes follow compose: bytes with
+//! binary units, rounded down to whole MiB; `cpus` rounds to a CPU unit.
+//! No I/O: `env_file`s (relative to the compose file's folder) are read
+//! through the given `Fs`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::diag::{Diagnostics, Loc};
-use crate::plan::model::{HealthCheck, MountPoint, Ulimit, Volume};
+use crate::plan::model::{EfsVolumeConfiguration, MountPoint, Ulimit, Volume};
+use crate::spec::healthcheck::{self, Dialect};
 use crate::spec::model::{Dependency, Located, Logging, Port, Protocol, Service, Spec};
 use crate::spec::read::{self, Ctx};
 use crate::spec::units;
@@ -55,6 +60,27 @@ pub const SERVICE_KEYS: &[&str] = &[
     "volumes",
     "secrets",
     "tmpfs",
+    "cap_add",
+    "cap_drop",
+    "tty",
+    "stdin_open",
+    "sysctls",
+    "volumes_from",
+    "pid",
+    "stop_signal",
+    "extends",
+];
+/// Keys vanish could translate but does not yet: (key, hint). Warned about as
+/// such (an error under `--strict`), never as impossible on Fargate.
+const SERVICE_NOT_YET: &[(&str, &str)] = &[
+    (
+        "platform",
+        "use x-vanish 'cpu_architecture' (X86_64 or ARM64)",
+    ),
+    ("cpu_count", "use 'cpus'"),
+    ("cpu_percent", "use 'cpus'"),
+    ("cpu_period", "use 'cpus'"),
+    ("cpu_quota", "use 'cpus'"),
 ];
 const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
     (
@@ -82,42 +108,35 @@ const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
     ("dns", "the VPC's resolver is used"),
     ("dns_search", "the VPC's resolver is used"),
     ("dns_opt", "the VPC's resolver is used"),
-    (
-        "cap_add",
-        "Fargate only allows SYS_PTRACE; use ecs linuxParameters outside vanish",
-    ),
-    ("cap_drop", "not supported by vanish"),
     ("devices", "Fargate has no host devices"),
     ("restart", "a review app runs once; vanish up relaunches it"),
-    ("pid", "not supported on Fargate"),
     ("ipc", "not supported on Fargate"),
-    ("sysctls", "not supported by vanish"),
-    ("security_opt", "not supported on Fargate"),
-    ("shm_size", "not supported on Fargate"),
-    ("stdin_open", "a Fargate task has no terminal"),
-    ("tty", "a Fargate task has no terminal"),
-    ("platform", "use x-vanish 'cpu_architecture'"),
+    ("security_opt", "Fargate takes no Docker security options"),
+    (
+        "shm_size",
+        "Fargate has no sharedMemorySize; /dev/shm keeps Docker's 64 MiB",
+    ),
     ("profiles", "every listed service runs"),
     ("pull_policy", "Fargate always pulls"),
     ("scale", "a review app is one task"),
-    ("stop_signal", "ECS always sends SIGTERM"),
-    ("volumes_from", "declare named volumes instead"),
     ("configs", "bake the file into the image"),
     ("userns_mode", "not supported on Fargate"),
     ("cgroup_parent", "not supported on Fargate"),
     ("oom_score_adj", "not supported on Fargate"),
     ("mem_swappiness", "Fargate has no swap"),
     ("memswap_limit", "Fargate has no swap"),
-    ("group_add", "not supported by vanish"),
+    (
+        "group_add",
+        "ECS has no supplementary groups; use 'user: uid:gid'",
+    ),
     ("storage_opt", "not supported on Fargate"),
     ("runtime", "not supported on Fargate"),
     ("isolation", "not supported on Fargate"),
     ("cpuset", "not supported on Fargate"),
-    ("cpu_count", "use 'cpus'"),
-    ("cpu_percent", "use 'cpus'"),
-    ("cpu_period", "use 'cpus'"),
-    ("cpu_quota", "use 'cpus'"),
-    ("pids_limit", "not supported by vanish"),
+    (
+        "pids_limit",
+        "ECS has no pids limit; the 'nproc' ulimit is the nearest",
+    ),
     ("mac_address", "not supported in awsvpc mode"),
     ("develop", "a local-development setting"),
     ("attach", "a local-development setting"),
@@ -139,7 +158,7 @@ pub fn read(
     for (k, v) in entries {
         match k.as_str() {
             Some("volumes") => {
-                for (name, _) in read::map(
+                for (name, body) in read::map(
                     v,
                     Ctx {
                         what: "in top-level 'volumes'",
@@ -149,12 +168,13 @@ pub fn read(
                 .unwrap_or_default()
                 {
                     if let Some(n) = name.as_str() {
+                        let efs = top_volume(n, body, diags);
                         spec.task
                             .volumes
                             .entry(n.to_string())
                             .or_insert_with(|| Volume {
                                 name: n.to_string(),
-                                efs_volume_configuration: None,
+                                efs_volume_configuration: efs,
                             });
                     }
                 }
@@ -166,8 +186,21 @@ pub fn read(
                 };
                 for (name, body) in read::map(v, ctx, diags).unwrap_or_default() {
                     let Some(n) = name.as_str() else { continue };
-                    if let Some(svc) = service(n, &name.loc, body, base_dir, fs, lookup, diags) {
+                    let mut anonymous = Vec::new();
+                    if let Some(svc) =
+                        service(n, &name.loc, body, base_dir, fs, lookup, &mut anonymous, diags)
+                    {
                         spec.services.push(svc);
+                    }
+                    // Anonymous volumes: task-scoped volumes of their own.
+                    for a in anonymous {
+                        spec.task.volumes.insert(
+                            a.clone(),
+                            Volume {
+                                name: a,
+                                efs_volume_configuration: None,
+                            },
+                        );
                     }
                 }
             }
@@ -188,6 +221,7 @@ fn service(
     base_dir: &Path,
     fs: &dyn crate::spec::fs::Fs,
     lookup: &dyn Fn(&str) -> Option<String>,
+    anonymous: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> Option<Service> {
     let what = format!("in service '{name}'");
@@ -197,7 +231,9 @@ fn service(
         loc: Some(loc.clone()),
         ..Service::default()
     };
-    let entries = read::entries(body, ctx, SERVICE_KEYS, SERVICE_UNSUPPORTED, diags);
+    let mut known: Vec<&str> = SERVICE_KEYS.to_vec();
+    known.extend(SERVICE_NOT_YET.iter().map(|(k, _)| *k));
+    let entries = read::entries(body, ctx, &known, SERVICE_UNSUPPORTED, diags);
     let mut env_file_vars = BTreeMap::new();
     for (k, v) in entries {
         let Some(key) = k.as_str() else { continue };
@@ -206,14 +242,16 @@ fn service(
             "command" => s.command = command(v, key, ctx, diags),
             "entrypoint" => s.entry_point = command(v, key, ctx, diags),
             "environment" => {
-                for (kk, vv) in key_values(v, key, ctx, diags) {
+                for (kk, vv, at) in key_values(v, key, ctx, diags) {
                     match vv {
                         Some(val) => {
-                            s.environment.insert(kk, val);
+                            s.environment.insert(kk.clone(), val);
+                            s.env_locs.insert(kk, at);
                         }
                         None => {
                             if let Some(val) = lookup(&kk) {
-                                s.environment.insert(kk, val);
+                                s.environment.insert(kk.clone(), val);
+                                s.env_locs.insert(kk, at);
                             }
                         }
                     }
@@ -222,7 +260,11 @@ fn service(
             "env_file" => env_files(v, ctx, base_dir, fs, &mut env_file_vars, diags),
             "ports" => ports(v, ctx, &mut s.ports, true, diags),
             "expose" => ports(v, ctx, &mut s.expose, false, diags),
-            "healthcheck" => s.health_check = healthcheck(v, ctx, diags),
+            "healthcheck" => {
+                let of = format!("of service '{name}'");
+                s.health_check =
+                    healthcheck::read(v, &of, Dialect::Compose, diags).finish(&of, diags);
+            }
             "depends_on" => s.depends_on = depends_on(v, ctx, diags),
             "working_dir" => s.working_dir = read::string(v, key, ctx, diags),
             "user" => s.user = read::string(v, key, ctx, diags),
@@ -240,7 +282,7 @@ fn service(
             "read_only" => s.read_only = read::boolean(v, key, ctx, diags),
             "init" => s.init = read::boolean(v, key, ctx, diags),
             "labels" => {
-                for (kk, vv) in key_values(v, key, ctx, diags) {
+                for (kk, vv, _) in key_values(v, key, ctx, diags) {
                     s.labels.insert(kk, vv.unwrap_or_default());
                 }
             }
@@ -249,9 +291,64 @@ fn service(
             "mem_reservation" => s.memory_reservation = bytes(v, key, ctx, diags),
             "cpus" => s.cpu = cpus(v, key, ctx, diags),
             // Fargate's largest task has 16 vCPU (16384 units), as in ecs-params.
-            "cpu_shares" => s.cpu = read::integer(v, key, 16 * 1024, ctx, diags).map(|i| i as u32),
+            "cpu_shares" => {
+                s.cpu = read::integer(v, key, 16 * 1024, ctx, diags)
+                    .map(|i| Located::at(i as u32, &v.loc))
+            }
             "deploy" => deploy(v, ctx, &mut s, diags),
-            "volumes" => volumes(v, ctx, &mut s.mount_points, diags),
+            "volumes" => volumes(v, ctx, name, &mut s.mount_points, anonymous, diags),
+            "cap_add" | "cap_drop" => {
+                for (cap, at) in capabilities(v, key, ctx, diags) {
+                    if key == "cap_drop" {
+                        s.cap_drop.push(cap);
+                    } else if cap == "SYS_PTRACE" {
+                        s.cap_add.push(Located::at(cap, &at));
+                    } else {
+                        diags
+                            .unsupported(Some(&at), format!("capability '{cap}' in 'cap_add' {what} is not supported on Fargate and is ignored"))
+                            .hint("Fargate adds only SYS_PTRACE");
+                    }
+                }
+            }
+            "tty" => s.tty = read::boolean(v, key, ctx, diags),
+            "stdin_open" => s.stdin_open = read::boolean(v, key, ctx, diags),
+            "sysctls" => {
+                for (kk, vv, at) in key_values(v, key, ctx, diags) {
+                    if namespaced_sysctl(&kk) {
+                        s.sysctls.push((kk, vv.unwrap_or_default()));
+                    } else {
+                        diags
+                            .unsupported(Some(&at), format!("sysctl '{kk}' {what} is not namespaced, so it is not supported on Fargate and is ignored"))
+                            .hint("Fargate sets only namespaced sysctls: net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*");
+                    }
+                }
+            }
+            "volumes_from" => s.volumes_from = volumes_from(v, ctx, diags),
+            "pid" => {
+                if let Some(p) = read::string(v, key, ctx, diags) {
+                    let (msg, hint) = if p == "host" {
+                        (
+                            format!(
+                                "'pid: host' {what} is not supported on Fargate and is ignored"
+                            ),
+                            "Fargate shares no namespace with the host; x-vanish 'pid_mode: task' shares one among the task's containers",
+                        )
+                    } else {
+                        (
+                            format!(
+                                "'pid: {p}' {what}: vanish does not translate it yet and ignores it"
+                            ),
+                            "x-vanish 'pid_mode: task' shares one process namespace among all of the task's containers",
+                        )
+                    };
+                    diags.unsupported(Some(&v.loc), msg).hint(hint);
+                }
+            }
+            "stop_signal" => {
+                s.stop_signal = read::string(v, key, ctx, diags).map(|t| Located::at(t, &v.loc))
+            }
+            // Resolved before reading (spec::extends); nothing left to do.
+            "extends" => {}
             "secrets" => {
                 diags
                     .unsupported(Some(&k.loc), format!("compose 'secrets' {what} are not supported on Fargate and are ignored"))
@@ -265,11 +362,25 @@ fn service(
                     )
                     .hint("write to a named volume instead");
             }
-            _ => {}
+            other => {
+                if let Some((_, hint)) = SERVICE_NOT_YET.iter().find(|(k, _)| *k == other) {
+                    diags
+                        .unsupported(
+                            Some(&k.loc),
+                            format!(
+                                "'{other}' {what}: vanish does not translate it yet and ignores it"
+                            ),
+                        )
+                        .hint(*hint);
+                }
+            }
         }
     }
-    for (kk, vv) in env_file_vars {
-        s.environment.entry(kk).or_insert(vv);
+    for (kk, (vv, at)) in env_file_vars {
+        if !s.environment.contains_key(&kk) {
+            s.environment.insert(kk.clone(), vv);
+            s.env_locs.insert(kk, at);
+        }
     }
     if s.image.is_none() && !entries.iter().any(|(k, _)| k.as_str() == Some("image")) {
         diags
@@ -299,16 +410,16 @@ fn key_values(
     key: &str,
     ctx: Ctx<'_>,
     diags: &mut Diagnostics,
-) -> Vec<(String, Option<String>)> {
+) -> Vec<(String, Option<String>, Loc)> {
     let mut out = Vec::new();
     match &v.kind {
         Kind::Map(m) => {
             for (k, val) in m {
                 let Some(name) = k.as_str() else { continue };
                 if val.is_null() {
-                    out.push((name.to_string(), None));
+                    out.push((name.to_string(), None, k.loc.clone()));
                 } else if let Some(s) = read::string(val, &format!("{key}.{name}"), ctx, diags) {
-                    out.push((name.to_string(), Some(s)));
+                    out.push((name.to_string(), Some(s), val.loc.clone()));
                 }
             }
         }
@@ -318,8 +429,8 @@ fn key_values(
                     continue;
                 };
                 match s.split_once('=') {
-                    Some((a, b)) => out.push((a.to_string(), Some(b.to_string()))),
-                    None => out.push((s, None)),
+                    Some((a, b)) => out.push((a.to_string(), Some(b.to_string()), i.loc.clone())),
+                    None => out.push((s, None, i.loc.clone())),
                 }
             }
         }
@@ -337,7 +448,7 @@ fn key_values(
                 .hint("e.g. 'APP_ENV: review' lines, or a list of \"APP_ENV=review\"");
         }
     }
-    for (name, _) in &out {
+    for (name, _, _) in &out {
         if name.is_empty() || name.contains(char::is_whitespace) {
             diags.error(
                 Some(&v.loc),
@@ -356,7 +467,7 @@ fn env_files(
     ctx: Ctx<'_>,
     base: &Path,
     fs: &dyn crate::spec::fs::Fs,
-    out: &mut BTreeMap<String, String>,
+    out: &mut BTreeMap<String, (String, Loc)>,
     diags: &mut Diagnostics,
 ) {
     let items: Vec<(Node, bool)> = match &v.kind {
@@ -378,7 +489,11 @@ fn env_files(
         };
         let path = base.join(&p);
         match fs.read_to_string(&path) {
-            Ok(text) => out.extend(parse_dotenv(&text)),
+            Ok(text) => out.extend(
+                parse_dotenv(&text)
+                    .into_iter()
+                    .map(|(k, v)| (k, (v, node.loc.clone()))),
+            ),
             Err(e) if required || e.kind() != std::io::ErrorKind::NotFound => {
                 diags
                     .error(
@@ -569,113 +684,6 @@ fn ports(
     }
 }
 
-fn healthcheck(v: &Node, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<HealthCheck> {
-    let hctx_s = format!("in the healthcheck {}", ctx.what.trim_start_matches("in "));
-    let hctx = Ctx { what: &hctx_s };
-    let e = read::entries(
-        v,
-        hctx,
-        &[
-            "test",
-            "command",
-            "interval",
-            "timeout",
-            "retries",
-            "start_period",
-            "disable",
-        ],
-        &[(
-            "start_interval",
-            "ECS has no start interval; 'interval' applies from the start",
-        )],
-        diags,
-    );
-    let mut hc = HealthCheck::default();
-    let mut has_test = false;
-    for (k, val) in e {
-        let Some(key) = k.as_str() else { continue };
-        match key {
-            "disable" if read::boolean(val, key, hctx, diags) == Some(true) => return None,
-            "test" | "command" => {
-                has_test = true;
-                match &val.kind {
-                    Kind::Seq(_) => {
-                        let t = read::strings(val, key, hctx, diags).unwrap_or_default();
-                        match t.first().map(String::as_str) {
-                            Some("NONE") => return None,
-                            Some("CMD" | "CMD-SHELL") => hc.command = t,
-                            _ => {
-                                diags
-                                    .error(Some(&val.loc), format!("a healthcheck test list {} must start with CMD, CMD-SHELL or NONE", ctx.what))
-                                    .hint("e.g. [\"CMD\", \"curl\", \"-f\", \"http://127.0.0.1/\"]");
-                            }
-                        }
-                    }
-                    _ => {
-                        if let Some(s) = read::string(val, key, hctx, diags) {
-                            hc.command = vec!["CMD-SHELL".into(), s];
-                        }
-                    }
-                }
-            }
-            "retries" => {
-                if let Some(r) = read::integer(val, key, 10, hctx, diags) {
-                    if r < 1 {
-                        diags.error(
-                            Some(&val.loc),
-                            format!("'retries' {hctx_s} must be 1 to 10"),
-                        );
-                    }
-                    hc.retries = Some(r as i32);
-                }
-            }
-            "interval" | "timeout" | "start_period" => {
-                let (lo, hi) = match key {
-                    "interval" => (5, 300),
-                    "timeout" => (2, 60),
-                    _ => (0, 300),
-                };
-                let Some(t) = read::string(val, key, hctx, diags) else {
-                    continue;
-                };
-                match units::parse_seconds(&t) {
-                    Ok(secs) if (lo..=hi).contains(&secs) => {
-                        let secs = Some(secs as i32);
-                        match key {
-                            "interval" => hc.interval = secs,
-                            "timeout" => hc.timeout = secs,
-                            _ => hc.start_period = secs,
-                        }
-                    }
-                    Ok(secs) => {
-                        diags
-                            .error(
-                                Some(&val.loc),
-                                format!("'{key}' {hctx_s} is {secs}s; ECS accepts {lo}s to {hi}s"),
-                            )
-                            .hint("ECS health checks take whole seconds in this range");
-                    }
-                    Err(e) => {
-                        diags.error(Some(&val.loc), format!("'{key}' {hctx_s}: {e}"));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if !has_test {
-        diags.error(
-            Some(&v.loc),
-            format!(
-                "the healthcheck {} has no 'test'",
-                ctx.what.trim_start_matches("in ")
-            ),
-        );
-        return None;
-    }
-    (!hc.command.is_empty()).then_some(hc)
-}
-
 pub const CONDITIONS: &[&str] = &[
     "service_started",
     "service_healthy",
@@ -800,9 +808,10 @@ fn logging(v: &Node, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Logging {
     l
 }
 
-fn bytes(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<u32> {
+fn bytes(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<Located<u32>> {
     let t = read::string(v, key, ctx, diags)?;
     units::parse_bytes_mib(&t)
+        .map(|m| Located::at(m, &v.loc))
         .map_err(|e| {
             diags
                 .error(Some(&v.loc), format!("{}: {e}", ctx.key_msg(key)))
@@ -811,11 +820,190 @@ fn bytes(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<u
         .ok()
 }
 
-fn cpus(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<u32> {
+fn cpus(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Option<Located<u32>> {
     let t = read::string(v, key, ctx, diags)?;
     units::parse_cpus(&t)
+        .map(|c| Located::at(c, &v.loc))
         .map_err(|e| diags.error(Some(&v.loc), format!("{}: {e}", ctx.key_msg(key))))
         .ok()
+}
+
+/// `cap_add`/`cap_drop` items, normalised as Docker does (`CAP_` prefix
+/// optional, any case) to ECS's names.
+fn capabilities(v: &Node, key: &str, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Vec<(String, Loc)> {
+    let Some(items) = v.as_seq() else {
+        if !v.is_null() {
+            diags
+                .error(
+                    Some(&v.loc),
+                    format!("{} must be a list, not {}", ctx.key_msg(key), v.type_name()),
+                )
+                .hint("e.g. [SYS_PTRACE]");
+        }
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|i| {
+            let c = read::string(i, key, ctx, diags)?.to_ascii_uppercase();
+            let c = c.strip_prefix("CAP_").unwrap_or(&c).to_string();
+            Some((c, i.loc.clone()))
+        })
+        .collect()
+}
+
+/// Sysctls Docker (and so ECS) can set per container: those of the IPC and
+/// network namespaces.
+pub fn namespaced_sysctl(name: &str) -> bool {
+    name.starts_with("net.")
+        || name.starts_with("fs.mqueue.")
+        || name.starts_with("kernel.msg")
+        || name.starts_with("kernel.shm")
+        || name == "kernel.sem"
+}
+
+/// `volumes_from`: `service[:ro|rw]`; `container:NAME` is outside the task.
+fn volumes_from(v: &Node, ctx: Ctx<'_>, diags: &mut Diagnostics) -> Vec<Located<(String, bool)>> {
+    let mut out = Vec::new();
+    let Some(items) = v.as_seq() else {
+        if !v.is_null() {
+            diags.error(
+                Some(&v.loc),
+                format!(
+                    "{} must be a list, not {}",
+                    ctx.key_msg("volumes_from"),
+                    v.type_name()
+                ),
+            );
+        }
+        return out;
+    };
+    for node in items {
+        let Some(text) = read::string(node, "volumes_from", ctx, diags) else {
+            continue;
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let (name, mode) = match parts.as_slice() {
+            ["container", ..] => {
+                diags
+                    .unsupported(Some(&node.loc), format!("'volumes_from: {text}' {} names a container outside the task, which is not supported on Fargate and is ignored", ctx.what))
+                    .hint("name a service of this compose file instead");
+                continue;
+            }
+            [n] => (*n, None),
+            [n, m] => (*n, Some(*m)),
+            _ => {
+                diags.error(
+                    Some(&node.loc),
+                    format!("'{text}' {} is not SERVICE or SERVICE:ro", ctx.what),
+                );
+                continue;
+            }
+        };
+        let ro = match mode {
+            None | Some("rw") => false,
+            Some("ro") => true,
+            Some(m) => {
+                diags.error(
+                    Some(&node.loc),
+                    format!("access mode '{m}' in '{text}' {} is not ro or rw", ctx.what),
+                );
+                continue;
+            }
+        };
+        out.push(Located::at((name.to_string(), ro), &node.loc));
+    }
+    out
+}
+
+/// A top-level volume's options. Returns the EFS configuration when the
+/// volume is an NFS mount of an EFS file system; warns about what Fargate
+/// cannot attach (external volumes, other drivers, labels), which then stays
+/// an empty task-scoped volume.
+fn top_volume(name: &str, body: &Node, diags: &mut Diagnostics) -> Option<EfsVolumeConfiguration> {
+    let what = format!("in top-level volume '{name}'");
+    let ctx = Ctx { what: &what };
+    let e = read::entries(
+        body,
+        ctx,
+        &["driver", "driver_opts", "external", "labels", "name"],
+        &[],
+        diags,
+    );
+    let get = |k: &str| e.iter().find(|(kk, _)| kk.as_str() == Some(k));
+    if let Some((k, v)) = get("external")
+        && (v.as_bool() == Some(true) || v.as_map().is_some())
+    {
+        diags
+            .unsupported(Some(&k.loc), format!("external volume '{name}' is not supported on Fargate (a task attaches no existing Docker volume); an empty task-scoped volume is used instead"))
+            .hint("for data that outlives the task, use an EFS volume (ecs-params 'efs_volumes')");
+        return None;
+    }
+    if let Some((k, _)) = get("labels") {
+        diags
+            .unsupported(
+                Some(&k.loc),
+                format!("volume labels {what} are not supported on Fargate and are ignored"),
+            )
+            .hint("Fargate volumes carry no labels");
+    }
+    let driver = get("driver")
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or("local");
+    let opts: BTreeMap<String, String> = get("driver_opts")
+        .and_then(|(_, v)| v.as_map())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+        .collect();
+    let at = get("driver_opts")
+        .or(get("driver"))
+        .map(|(k, _)| k.loc.clone());
+    if driver == "local" && opts.is_empty() {
+        return None;
+    }
+    let nfs = driver == "local" && opts.get("type").is_some_and(|t| t == "nfs" || t == "nfs4");
+    if nfs {
+        let fs = opts
+            .get("o")
+            .and_then(|o| o.split(',').find_map(|kv| kv.strip_prefix("addr=")))
+            .and_then(efs_id);
+        if let Some(fs) = fs {
+            let device = opts.get("device").map_or(":/", String::as_str);
+            let root = device.split_once(':').map_or(device, |(_, p)| p);
+            diags
+                .note(
+                    at.as_ref(),
+                    format!("NFS volume '{name}' mounts EFS file system {fs}; vanish makes it an EFS volume"),
+                )
+                .hint("the task's security group must reach the file system on port 2049");
+            return Some(EfsVolumeConfiguration {
+                file_system_id: fs,
+                root_directory: (!root.is_empty() && root != "/").then(|| root.to_string()),
+                transit_encryption: None,
+                authorization_config: None,
+            });
+        }
+        diags
+            .unsupported(at.as_ref(), format!("NFS volume '{name}' does not name an EFS file system, and Fargate mounts only EFS: not supported on Fargate; an empty task-scoped volume is used instead"))
+            .hint("mount EFS (addr=fs-ID.efs.REGION.amazonaws.com), or use ecs-params 'efs_volumes'");
+        return None;
+    }
+    diags
+        .unsupported(at.as_ref(), format!("volume driver '{driver}' (with its driver_opts) {what} is not supported on Fargate; an empty task-scoped volume is used instead"))
+        .hint("Fargate has task-scoped volumes and EFS: use ecs-params 'efs_volumes', or NFS driver_opts naming an EFS file system");
+    None
+}
+
+/// `fs-0123abcd.efs.eu-west-1.amazonaws.com` → `fs-0123abcd`.
+fn efs_id(addr: &str) -> Option<String> {
+    let (id, rest) = addr.split_once('.')?;
+    let ok = id.len() > 3
+        && id.starts_with("fs-")
+        && id[3..].chars().all(|c| c.is_ascii_hexdigit())
+        && rest.starts_with("efs.")
+        && (rest.ends_with(".amazonaws.com") || rest.ends_with(".amazonaws.com.cn"));
+    ok.then(|| id.to_string())
 }
 
 fn deploy(v: &Node, ctx: Ctx<'_>, s: &mut Service, diags: &mut Diagnostics) {
@@ -865,7 +1053,14 @@ fn deploy(v: &Node, ctx: Ctx<'_>, s: &mut Service, diags: &mut Diagnostics) {
     }
 }
 
-fn volumes(v: &Node, ctx: Ctx<'_>, out: &mut Vec<MountPoint>, diags: &mut Diagnostics) {
+fn volumes(
+    v: &Node,
+    ctx: Ctx<'_>,
+    service: &str,
+    out: &mut Vec<MountPoint>,
+    anonymous: &mut Vec<String>,
+    diags: &mut Diagnostics,
+) {
     let Some(items) = v.as_seq() else {
         if !v.is_null() {
             diags
@@ -968,10 +1163,37 @@ fn volumes(v: &Node, ctx: Ctx<'_>, out: &mut Vec<MountPoint>, diags: &mut Diagno
                     format!("a volume {} needs a target path", ctx.what),
                 );
             }
+            ("volume", None, Some(dst)) => {
+                // Anonymous: a task-scoped volume of its own, as Docker gives one per container.
+                let name = format!("{service}-anonymous-{}", anonymous.len() + 1);
+                anonymous.push(name.clone());
+                out.push(MountPoint {
+                    source_volume: name,
+                    container_path: dst,
+                    read_only: ro.filter(|r| *r),
+                });
+            }
+            ("tmpfs", _, _) => {
+                diags
+                    .unsupported(
+                        Some(&item.loc),
+                        format!(
+                            "a tmpfs mount {} is not supported on Fargate and is ignored",
+                            ctx.what
+                        ),
+                    )
+                    .hint("write to a named volume instead");
+            }
             _ => {
                 diags
-                    .unsupported(Some(&item.loc), format!("an anonymous or {kind} volume {} is not supported and is ignored", ctx.what))
-                    .hint("name the volume: 'data:/path', and declare 'data' under top-level 'volumes'");
+                    .unsupported(
+                        Some(&item.loc),
+                        format!(
+                            "a '{kind}' mount {} is not supported on Fargate and is ignored",
+                            ctx.what
+                        ),
+                    )
+                    .hint("use a named volume: 'data:/path', declared under top-level 'volumes'");
             }
         }
     }

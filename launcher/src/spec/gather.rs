@@ -234,6 +234,6 @@ fn compose_files(
     }
 }
 
-fn shown_path(cwd: &Path, p: &Path) -> String {
+pub(crate) fn shown_path(cwd: &Path, p: &Path) -> String {
     p.strip_prefix(cwd).unwrap_or(p).display().to_string()
 }

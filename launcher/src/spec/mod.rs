@@ -17,8 +17,11 @@
 pub mod args;
 pub mod ci;
 pub mod compose;
+pub mod extends;
 pub mod fs;
 pub mod gather;
+pub mod healthcheck;
+pub mod hosts;
 pub mod interp;
 pub mod model;
 pub mod params;
@@ -141,7 +144,34 @@ pub(crate) fn build_with(
             Some(base) => merge(base, root),
         });
     }
-    let root = merged?;
+    let mut root = merged?;
+    // `extends`: other files are read from the snapshot like every spec file
+    // (gather's probe records the ones it misses, so it reads them too).
+    let mut extra = g.compose.len() + 1;
+    let first = g.compose.first().map(|i| i.path.clone()).unwrap_or_default();
+    extends::resolve(
+        &mut root,
+        &first,
+        &mut |path: &Path, at: &crate::diag::Loc, diags: &mut Diagnostics| {
+            let shown = gather::shown_path(&ctx.cwd, path);
+            let text = match fs.read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    diags
+                        .error(Some(at), format!("cannot read {shown} for 'extends': {e}"))
+                        .hint("the file is relative to the compose file that names it");
+                    return None;
+                }
+            };
+            let src = Source {
+                file: Arc::from(shown.as_str()),
+                order: u16::try_from(extra).unwrap_or(u16::MAX),
+            };
+            extra += 1;
+            parse_text(&text, &src, &plain, &mut unset_seen, diags)
+        },
+        diags,
+    );
     let mut spec = Spec::default();
     compose::read(&root, &g.base_dir, fs, &guarded, &mut spec, diags);
     for var in refused.take() {
@@ -484,6 +514,12 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     }
     if let Some(h) = &args.health_path {
         s.health_path = Some(h.clone());
+    }
+    if let Some(i) = args.idle {
+        s.idle = Some(Located::flag(i.as_secs()));
+    }
+    if args.rewrite_hosts {
+        s.rewrite_hosts = Some(true);
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::Loc;
-use crate::plan::model::{Capacity, MountPoint, Secret, Ulimit, Volume};
+use crate::plan::model::{Capacity, FirelensConfiguration, MountPoint, Secret, Ulimit, Volume};
 
 /// A value and where it was written (`None`: a flag or the environment).
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,8 @@ pub struct Task {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub assign_public_ip: Option<String>,
+    /// ecs-params `pid_mode` (Fargate: `task` only).
+    pub pid_mode: Option<Located<String>>,
 }
 
 /// vanish's own settings, from `x-vanish`, then ecs-params, then flags.
@@ -66,6 +68,11 @@ pub struct Settings {
     pub log_group: Option<String>,
     pub cpu_architecture: Option<Located<String>>,
     pub health_path: Option<String>,
+    /// Stop after this long without connections (`VANISH_IDLE`), seconds.
+    pub idle: Option<Located<u64>>,
+    /// Rewrite sibling service names used as hosts in environment values to
+    /// `localhost` (`x-vanish rewrite_hosts`, `--rewrite-hosts`).
+    pub rewrite_hosts: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,12 +136,29 @@ pub struct Service {
     pub labels: BTreeMap<String, String>,
     pub logging: Logging,
     pub log_secret_options: Vec<Secret>,
-    pub cpu: Option<u32>,
-    pub memory: Option<u32>,
-    pub memory_reservation: Option<u32>,
+    /// CPU units, MiB and MiB, each where it was written.
+    pub cpu: Option<Located<u32>>,
+    pub memory: Option<Located<u32>>,
+    pub memory_reservation: Option<Located<u32>>,
     pub essential: Option<bool>,
+    /// Where `essential` was set (for "no essential container").
+    pub essential_at: Option<Loc>,
     pub repository_credentials: Option<String>,
     pub mount_points: Vec<MountPoint>,
     /// `x-vanish.public` on the service.
     pub public: Option<bool>,
+    /// Where each environment value was written (for located warnings).
+    pub env_locs: BTreeMap<String, Loc>,
+    /// compose `cap_add` / `cap_drop`, normalised (no `CAP_` prefix, upper case).
+    pub cap_add: Vec<Located<String>>,
+    pub cap_drop: Vec<String>,
+    pub tty: Option<bool>,
+    pub stdin_open: Option<bool>,
+    /// compose `sysctls`, in file order.
+    pub sysctls: Vec<(String, String)>,
+    /// compose `volumes_from`: (service, read-only), located.
+    pub volumes_from: Vec<Located<(String, bool)>>,
+    pub firelens: Option<FirelensConfiguration>,
+    /// compose `stop_signal` or `x-vanish stop_signal` (`VANISH_STOP_SIGNAL`).
+    pub stop_signal: Option<Located<String>>,
 }

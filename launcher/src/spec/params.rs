@@ -3,12 +3,17 @@
 //!
 //! Precedence: compose `x-vanish` < ecs-params < flags. Per service:
 //! compose keys < ecs-params `services.<name>` < the service's `x-vanish`.
-//! Invariant: every key is read, warned about, or an unknown-key error.
+//! Invariants: every key is read, warned about, or an unknown-key error.
+//! Units follow ecs-cli: a container `mem_limit`/`mem_reservation` is bytes
+//! (a bare number too, quoted or not) rounded down to MiB; `task_size` is
+//! what ECS takes (MiB or `GB`, CPU units or `vCPU`). Healthchecks go through
+//! the one reader shared with compose (`spec::healthcheck`).
 
 use crate::diag::Diagnostics;
 use crate::plan::model::{
-    Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, HealthCheck, Secret, Volume,
+    Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, FirelensConfiguration, Secret, Volume,
 };
+use crate::spec::healthcheck::{self, Dialect};
 use crate::spec::model::{Dependency, Located, Service, Spec};
 use crate::spec::read::{self, Ctx};
 use crate::spec::units;
@@ -21,10 +26,10 @@ const TASK_KEYS: &[&str] = &[
     "task_size",
     "services",
     "efs_volumes",
+    "pid_mode",
 ];
 const TASK_UNSUPPORTED: &[(&str, &str)] = &[
-    ("pid_mode", "not supported on Fargate"),
-    ("ipc_mode", "not supported on Fargate"),
+    ("ipc_mode", "Fargate has no IPC mode"),
     (
         "docker_volumes",
         "Fargate has no Docker volume drivers; use efs_volumes or named volumes",
@@ -42,6 +47,8 @@ const SETTINGS_KEYS: &[&str] = &[
     "log_group",
     "cpu_architecture",
     "health_path",
+    "idle",
+    "rewrite_hosts",
 ];
 const NETWORK_KEYS: &[&str] = &["subnets", "security_groups", "assign_public_ip"];
 pub const SERVICE_KEYS: &[&str] = &[
@@ -56,14 +63,10 @@ pub const SERVICE_KEYS: &[&str] = &[
     "logging",
     "repository_credentials",
     "public",
+    "firelens_configuration",
+    "stop_signal",
 ];
-const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[
-    ("gpu", "Fargate has no GPUs"),
-    (
-        "firelens_configuration",
-        "not supported by vanish; containers log with awslogs",
-    ),
-];
+const SERVICE_UNSUPPORTED: &[(&str, &str)] = &[("gpu", "Fargate has no GPUs")];
 
 /// Reads an ecs-params document.
 pub fn read_params(root: &Node, spec: &mut Spec, diags: &mut Diagnostics) {
@@ -244,6 +247,18 @@ fn task_definition(
                 }
             }
             "efs_volumes" => efs_volumes(val, spec, diags),
+            "pid_mode" => match read::string(val, key, ctx, diags).as_deref() {
+                Some("task") => spec.task.pid_mode = Some(Located::at("task".into(), &val.loc)),
+                Some(m) => {
+                    diags
+                        .unsupported(
+                            Some(&val.loc),
+                            format!("pid_mode '{m}' {} is not supported on Fargate and is ignored", ctx.what),
+                        )
+                        .hint("Fargate takes only 'pid_mode: task' (one process namespace for the task's containers)");
+                }
+                None => {}
+            },
             "services" if own_keys => {
                 let sctx = Ctx {
                     what: "in ecs-params 'services'",
@@ -386,14 +401,18 @@ fn settings(v: &Node, ctx: Ctx<'_>, extra: &[&str], spec: &mut Spec, diags: &mut
         let Some(key) = k.as_str() else { continue };
         match key {
             "name" => s.name = read::string(val, key, ctx, diags).map(|n| Located::at(n, &val.loc)),
-            "ttl" | "grace" => {
+            "ttl" | "grace" | "idle" => {
                 let Some(t) = read::string(val, key, ctx, diags) else {
                     continue;
                 };
                 match humantime::parse_duration(&t) {
                     Ok(d) => {
                         let l = Some(Located::at(d.as_secs(), &val.loc));
-                        if key == "ttl" { s.ttl = l } else { s.grace = l }
+                        match key {
+                            "ttl" => s.ttl = l,
+                            "grace" => s.grace = l,
+                            _ => s.idle = l,
+                        }
                     }
                     Err(e) => {
                         diags
@@ -450,6 +469,7 @@ fn settings(v: &Node, ctx: Ctx<'_>, extra: &[&str], spec: &mut Spec, diags: &mut
                 }
             },
             "health_path" => s.health_path = read::string(val, key, ctx, diags),
+            "rewrite_hosts" => s.rewrite_hosts = read::boolean(val, key, ctx, diags),
             _ => {}
         }
     }
@@ -465,31 +485,71 @@ fn service_settings(
     for (k, v) in entries {
         let Some(key) = k.as_str() else { continue };
         match key {
-            "essential" => svc.essential = read::boolean(v, key, ctx, diags).or(svc.essential),
+            "essential" => {
+                svc.essential = read::boolean(v, key, ctx, diags).or(svc.essential);
+                svc.essential_at = Some(v.loc.clone());
+            }
             "public" => svc.public = read::boolean(v, key, ctx, diags),
             "init_process_enabled" => svc.init = read::boolean(v, key, ctx, diags).or(svc.init),
             "cpu_shares" => {
                 if let Some(c) = read::integer(v, key, 16 * 1024, ctx, diags) {
-                    svc.cpu = Some(c as u32);
+                    svc.cpu = Some(Located::at(c as u32, &v.loc));
                 }
             }
             "mem_limit" | "mem_reservation" => {
-                let mib = if let Some(i) = v.as_i64() {
-                    u32::try_from(i).map_err(|_| format!("{i} is out of range"))
-                } else {
-                    match read::string(v, key, ctx, diags) {
-                        Some(t) => units::parse_bytes_mib(&t),
-                        None => continue,
-                    }
+                let Some(t) = read::string(v, key, ctx, diags) else {
+                    continue;
                 };
-                match mib {
-                    Ok(m) if key == "mem_limit" => svc.memory = Some(m),
-                    Ok(m) => svc.memory_reservation = Some(m),
+                match units::parse_params_memory(&t) {
+                    Ok(m) if key == "mem_limit" => svc.memory = Some(Located::at(m, &v.loc)),
+                    Ok(m) => svc.memory_reservation = Some(Located::at(m, &v.loc)),
                     Err(e) => {
                         diags
                             .error(Some(&v.loc), format!("{}: {e}", ctx.key_msg(key)))
-                            .hint("a plain number is MiB; a string takes a unit: 512m, 1g");
+                            .hint(format!("as in ecs-cli, a bare number is bytes: write {t}m for {t} MiB, or 1g"));
                     }
+                }
+            }
+            "stop_signal" => {
+                svc.stop_signal = read::string(v, key, ctx, diags).map(|t| Located::at(t, &v.loc))
+            }
+            "firelens_configuration" => {
+                let e = read::entries(v, ctx, &["type", "options"], &[], diags);
+                let mut f = FirelensConfiguration::default();
+                for (fk, fv) in e {
+                    match fk.as_str() {
+                        Some("type") => {
+                            match read::string(fv, "type", ctx, diags).as_deref() {
+                                Some(t @ ("fluentd" | "fluentbit")) => f.kind = t.into(),
+                                Some(t) => {
+                                    diags
+                                    .error(Some(&fv.loc), format!("firelens type '{t}' {} is not fluentd or fluentbit", ctx.what))
+                                    .suggest(t, &["fluentd", "fluentbit"]);
+                                }
+                                None => {}
+                            }
+                        }
+                        Some("options") => {
+                            for (ok, ov) in read::map(fv, ctx, diags).unwrap_or_default() {
+                                if let (Some(name), Some(value)) =
+                                    (ok.as_str(), read::string(ov, "options", ctx, diags))
+                                {
+                                    f.options.insert(name.to_string(), value);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if f.kind.is_empty() {
+                    diags
+                        .error(
+                            Some(&v.loc),
+                            format!("firelens_configuration {} needs 'type'", ctx.what),
+                        )
+                        .hint("type: fluentbit (or fluentd)");
+                } else {
+                    svc.firelens = Some(f);
                 }
             }
             "depends_on" => {
@@ -533,56 +593,10 @@ fn service_settings(
                 svc.depends_on = deps;
             }
             "healthcheck" => {
-                let e = read::entries(
-                    v,
-                    ctx,
-                    &[
-                        "test",
-                        "command",
-                        "interval",
-                        "timeout",
-                        "retries",
-                        "start_period",
-                    ],
-                    &[],
-                    diags,
-                );
-                let mut hc = svc.health_check.clone().unwrap_or_default();
-                for (hk, hv) in e {
-                    let Some(hkey) = hk.as_str() else { continue };
-                    match hkey {
-                        "test" | "command" => match read::strings(hv, hkey, ctx, diags) {
-                            Some(t) if hv.as_seq().is_some() => hc.command = t,
-                            Some(t) => hc.command = vec!["CMD-SHELL".into(), t.concat()],
-                            None => {}
-                        },
-                        "retries" => {
-                            hc.retries = read::integer(hv, hkey, 10, ctx, diags).map(|r| r as i32)
-                        }
-                        _ => {
-                            let secs = read::string(hv, hkey, ctx, diags)
-                                .map(|t| units::parse_seconds(&t));
-                            match secs {
-                                Some(Ok(s)) => {
-                                    let s = Some(i32::try_from(s).unwrap_or(i32::MAX));
-                                    match hkey {
-                                        "interval" => hc.interval = s,
-                                        "timeout" => hc.timeout = s,
-                                        _ => hc.start_period = s,
-                                    }
-                                }
-                                Some(Err(e)) => {
-                                    diags.error(
-                                        Some(&hv.loc),
-                                        format!("'{hkey}' {}: {e}", ctx.what),
-                                    );
-                                }
-                                None => {}
-                            }
-                        }
-                    }
-                }
-                svc.health_check = (!hc.command.is_empty()).then_some(HealthCheck { ..hc });
+                let of = ctx.what.trim_start_matches("in ");
+                let of = format!("of {of}");
+                let p = healthcheck::read(v, &of, Dialect::EcsParams, diags);
+                svc.health_check = p.over(svc.health_check.as_ref()).finish(&of, diags);
             }
             "secrets" | "logging" => {
                 let (list_node, what) = if key == "logging" {

@@ -1,8 +1,10 @@
 //! Units: compose durations and byte sizes, ecs-params CPU and memory, and the
 //! Fargate task-size table (pure).
 //!
-//! Invariants: nothing is rounded silently; a value that is not a whole number
-//! of the target unit (seconds, MiB, CPU units) is an error naming the value.
+//! Invariants: rounding follows the outside truth and nothing else: compose
+//! and ecs-params byte sizes round down to whole MiB (as ecs-cli did), compose
+//! `cpus` rounds to the nearest CPU unit (Docker takes any decimal); ECS-only
+//! values (task size, seconds) that are not whole are errors naming the value.
 
 /// A compose duration (`1m30s`, `10s`, `1.5s`, `500ms`, `2h`) in milliseconds.
 pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
@@ -59,24 +61,56 @@ pub fn parse_seconds(s: &str) -> Result<u64, String> {
     Ok(ms / 1000)
 }
 
-/// A compose byte size (`512m`, `1g`, `1gb`, `268435456`, `300M`) in MiB.
-pub fn parse_bytes_mib(s: &str) -> Result<u32, String> {
+/// Bytes per unit in Docker's memory sizes (go-units `RAMInBytes`, which
+/// compose and ecs-cli both use): every unit is binary, `m` = `mb` = MiB.
+fn ram_bytes(s: &str) -> Result<f64, String> {
+    let bad = || format!("'{s}' is not a size such as 512m or 1g");
     let t = s.trim().to_ascii_lowercase();
     let num_len = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
-    let num: f64 = t[..num_len]
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size such as 512m or 1g"))?;
-    let unit = t[num_len..].trim();
-    let bytes_per = match unit {
+    let num: f64 = t[..num_len].parse().map_err(|_| bad())?;
+    let factor: f64 = match t[num_len..].trim() {
         "" | "b" => 1.0,
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("'{s}' is not a size such as 512m or 1g")),
+        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
     };
-    whole_mib(num * bytes_per / (1024.0 * 1024.0), s)
+    let bytes = num * factor;
+    if !bytes.is_finite() {
+        return Err(bad());
+    }
+    Ok(bytes)
+}
+
+/// Bytes → whole MiB, rounded down as ecs-cli did (ECS takes MiB); less than
+/// 1 MiB is an error naming the value.
+fn bytes_to_mib(bytes: f64, s: &str) -> Result<u32, String> {
+    let mib = (bytes / (1024.0 * 1024.0)).floor();
+    if mib > f64::from(u32::MAX) {
+        return Err(format!("'{s}' is too large"));
+    }
+    if mib < 1.0 {
+        return Err(format!(
+            "'{s}' is {bytes} bytes, less than 1 MiB (ECS takes whole MiB)"
+        ));
+    }
+    Ok(mib as u32)
+}
+
+/// A compose byte size (`512m`, `1g`, `1gb`, `268435456`, `300M`) in whole
+/// MiB, rounded down: `1000000000` → 953.
+pub fn parse_bytes_mib(s: &str) -> Result<u32, String> {
+    bytes_to_mib(ram_bytes(s)?, s)
+}
+
+/// An ecs-params container `mem_limit`/`mem_reservation`: ecs-cli read a bare
+/// number (quoted or not) as bytes and a string with a unit as go-units does,
+/// then rounded down to MiB. The same as [`parse_bytes_mib`].
+pub fn parse_params_memory(s: &str) -> Result<u32, String> {
+    parse_bytes_mib(s)
 }
 
 fn whole_mib(mib: f64, s: &str) -> Result<u32, String> {
@@ -134,19 +168,26 @@ pub fn parse_task_cpu(s: &str) -> Result<u32, String> {
     Ok(units.round() as u32)
 }
 
-/// compose `cpus` (`0.5`, `2`) in CPU units (1 vCPU = 1024).
+/// compose `cpus` (`0.5`, `2`, `0.3`) in CPU units (1 vCPU = 1024), rounded
+/// to the nearest unit as Docker takes any decimal: `0.3` → 307. Zero or less
+/// is an error; so is more than Fargate's largest task (16 vCPU).
 pub fn parse_cpus(s: &str) -> Result<u32, String> {
     let num: f64 = s
         .trim()
         .parse()
         .map_err(|_| format!("'{s}' is not a number of CPUs such as 0.5 or 2"))?;
-    let units = num * 1024.0;
-    if !units.is_finite() || !(0.0..=1e6).contains(&units) || (units - units.round()).abs() > 1e-6 {
+    if !num.is_finite() || num <= 0.0 {
         return Err(format!(
-            "'{s}' CPUs is not a whole number of CPU units (1 CPU = 1024)"
+            "'{s}' CPUs: the number of CPUs must be more than 0"
         ));
     }
-    Ok(units.round() as u32)
+    let units = (num * 1024.0).round();
+    if units > f64::from(FARGATE_CPUS[FARGATE_CPUS.len() - 1]) {
+        return Err(format!(
+            "'{s}' CPUs is more than the largest Fargate task (16 vCPU)"
+        ));
+    }
+    Ok((units as u32).max(1))
 }
 
 /// The memory sizes (MiB) Fargate accepts with `cpu` units; empty if `cpu` is not a Fargate size.
@@ -240,9 +281,19 @@ mod tests {
         for (s, want) in bytes {
             assert_eq!(parse_bytes_mib(s), Ok(want), "{s}");
         }
-        for bad in ["1000", "1.3m", "lots", "1t"] {
+        for bad in ["1000", "lots", "1x", "0"] {
             assert!(parse_bytes_mib(bad).is_err(), "{bad}");
         }
+        // Byte values round down to whole MiB, as ecs-cli did (1000000000 B = 953.67 MiB).
+        assert_eq!(parse_bytes_mib("1000000000"), Ok(953));
+        assert_eq!(parse_bytes_mib("1.3m"), Ok(1));
+        assert_eq!(parse_params_memory("524288000"), Ok(500));
+        assert_eq!(parse_params_memory("500mb"), Ok(500));
+        assert!(
+            parse_params_memory("512")
+                .expect_err("512 bytes")
+                .contains("less than 1 MiB")
+        );
         let mem = [
             ("512", 512),
             ("1GB", 1024),
@@ -270,7 +321,12 @@ mod tests {
             assert!(parse_task_cpu(bad).is_err(), "{bad}");
         }
         assert_eq!(parse_cpus("0.5"), Ok(512));
-        assert!(parse_cpus("0.3").is_err());
+        assert_eq!(parse_cpus("0.3"), Ok(307));
+        assert_eq!(parse_cpus("2"), Ok(2048));
+        assert_eq!(parse_cpus("0.0001"), Ok(1));
+        for bad in ["0", "-1", "x", "17"] {
+            assert!(parse_cpus(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
