@@ -280,7 +280,7 @@ mod tests {
             .collect()
     }
 
-    const WITH_ENV_FILES: &str = "services:\n  web:\n    image: nginx\n    env_file:\n      - app.env\n      - path: ${EXTRA:-extra}.env\n        required: false\n    environment:\n      B: from-compose\n";
+    const WITH_ENV_FILES: &str = "x-vanish:\n  task_execution_role: arn:aws:iam::123456789012:role/vanish-exec\nservices:\n  web:\n    image: nginx\n    env_file:\n      - app.env\n      - path: ${EXTRA:-extra}.env\n        required: false\n    environment:\n      B: from-compose\n";
 
     #[test]
     fn env_files_are_gathered_then_built_from_the_snapshot() {
@@ -309,7 +309,7 @@ mod tests {
             errors(&d),
             [
                 "cannot read env_file 'extra.env' in service 'web': it is a FIFO, not a regular file",
-                "  --> docker-compose.yml:6:15",
+                "  --> docker-compose.yml:8:15",
                 "  hint: the path is relative to /spec",
             ]
             .map(str::to_string)
@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn secrets_stay_out_of_every_diagnostic() {
-        let compose = "services:\n  web:\n    image: nginx\n    command: \"run --token=${API_TOKEN} 'x\"\n    ports: [\"${DB_PASSWORD}\"]\n";
+        let compose = "x-vanish:\n  task_execution_role: arn:aws:iam::123456789012:role/vanish-exec\nservices:\n  web:\n    image: nginx\n    command: \"run --token=${API_TOKEN} 'x\"\n    ports: [\"${DB_PASSWORD}\"]\n";
         let mut d = Diagnostics::new(false);
         load_texts(
             compose,
@@ -332,9 +332,9 @@ mod tests {
             errors(&d),
             [
                 "'command' in service 'web': unterminated single quote in 'run --token=******** 'x'",
-                "  --> docker-compose.yml:4:14",
+                "  --> docker-compose.yml:6:14",
                 "error: '********' is not a port such as 80, 80:80 or 8000/udp in service 'web'",
-                "  --> docker-compose.yml:5:13",
+                "  --> docker-compose.yml:7:13",
                 "  hint: write a port as 80, \"80:80\" or \"8000/udp\"",
             ]
             .map(str::to_string)

@@ -975,7 +975,7 @@ mod tests {
     }
 
     /// The plan and the diagnostics as "severity: message @line:col".
-    fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
+    pub(super) fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
         let mut d = Diagnostics::new(false);
         let p = load_texts(compose, params, &env(), &mut d);
         let msgs = d
@@ -1396,30 +1396,11 @@ x-vanish:
 #[cfg(test)]
 mod fidelity_tests {
     //! Issue 11 (compose/ecs-params fidelity) and the launcher side of idle expiry.
-    use std::collections::BTreeMap;
-
-    use crate::diag::{Diagnostics, Severity};
     use crate::plan::model::*;
-    use crate::spec::load_texts;
 
-    fn run(compose: &str, params: Option<&str>) -> (Option<Plan>, Vec<String>) {
-        let mut d = Diagnostics::new(false);
-        let p = load_texts(compose, params, &BTreeMap::new(), &mut d);
-        let msgs = d
-            .items()
-            .iter()
-            .map(|i| {
-                let sev = match i.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                    Severity::Note => "note",
-                };
-                let at = i.loc.as_ref().map(|l| format!(" @{}:{}", l.line, l.col));
-                format!("{sev}: {}{}", i.message, at.unwrap_or_default())
-            })
-            .collect();
-        (p, msgs)
-    }
+    /// The same helper as the tests above (the execution-role rule is
+    /// tested on its own in plan/rules.rs).
+    use super::tests::run;
 
     fn env(p: &Plan, name: &str) -> Vec<String> {
         p.register_task_definition

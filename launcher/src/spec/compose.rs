@@ -981,6 +981,7 @@ fn top_volume(name: &str, body: &Node, diags: &mut Diagnostics) -> Option<EfsVol
                 file_system_id: fs,
                 root_directory: (!root.is_empty() && root != "/").then(|| root.to_string()),
                 transit_encryption: None,
+                transit_encryption_port: None,
                 authorization_config: None,
             });
         }
