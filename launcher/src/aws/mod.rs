@@ -11,6 +11,7 @@
 pub mod ec2;
 pub mod ecs;
 pub mod error;
+pub mod https;
 pub mod logs;
 pub mod operations;
 
@@ -31,7 +32,8 @@ impl Clients {
     /// Clients from the standard credential chain and the global flags.
     /// No region anywhere (flag, env, profile) is bad input: exit 2.
     pub async fn from_global(global: &Global) -> Result<Clients, Failure> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).http_client(https::client());
         if let Some(region) = &global.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
