@@ -6,13 +6,13 @@
 #
 #   scripts/dist.sh                 # everything, both architectures
 #   scripts/dist.sh --init-only     # only vanish-init (binaries + image): the fast part CI runs
-#   scripts/dist.sh --no-images     # binaries and SHA256SUMS only
+#   scripts/dist.sh --no-images     # no docker builds (dist/image/ is still made)
 #   scripts/dist.sh --arch aarch64  # one architecture (x86_64 or aarch64; repeatable)
 #
 # Artifacts (static musl ELF, no interpreter, no shared libraries):
 #   dist/vanish-init-linux-x86_64   dist/vanish-init-linux-aarch64   (< 699 KB each)
 #   dist/vanish-linux-x86_64        dist/vanish-linux-aarch64
-#   dist/SHA256SUMS                 (`sha256sum -c` format, over the files above)
+#   dist/SHA256SUMS                 (`sha256sum -c` format, over the files built)
 #   dist/image/{amd64,arm64}/…      the images' build contexts (root filesystems)
 # Images (tags prefixed by $VANISH_IMAGE_PREFIX, default vanish-dist/):
 #   vanish-init:<version>-<arch>    FROM scratch, just /vanish-init (for COPY --from=)
@@ -174,7 +174,9 @@ for name in "${names[@]}"; do
 done
 
 # --- checksums -----------------------------------------------------------------
-(cd "$dist" && ls vanish-init-linux-* vanish-linux-* 2>/dev/null | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+artifacts=()
+for name in "${names[@]}"; do for a in "${archs[@]}"; do artifacts+=("$name-linux-$a"); done; done
+(cd "$dist" && printf '%s\n' "${artifacts[@]}" | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
 (cd "$dist" && sha256sum --quiet -c SHA256SUMS) || die "SHA256SUMS does not verify"
 log "dist: $(wc -l < "$dist/SHA256SUMS") files in $dist/SHA256SUMS"
 
@@ -183,7 +185,7 @@ log "dist: $(wc -l < "$dist/SHA256SUMS") files in $dist/SHA256SUMS"
 # filesystems (made even with --no-images: the release workflow builds the
 # multi-arch images from them with buildx). The Dockerfiles
 # (packaging/docker/) COPY "${TARGETARCH}/…": buildx sets TARGETARCH itself,
-# the classic builder gets it here.
+# the classic builder gets it substituted here.
 ca=/etc/ssl/certs/ca-certificates.crt
 [ "$init_only" = 1 ] || [ -s "$ca" ] || die "$ca is missing (apt-get install ca-certificates)"
 
@@ -236,9 +238,12 @@ for a in "${archs[@]}"; do
   for image in vanish-init vanish; do
     [ "$image" = vanish ] && [ "$init_only" = 1 ] && continue
     tag=${prefix}$image:$version-$da
-    docker build -q --platform "linux/$da" --build-arg "TARGETARCH=$da" \
-      -f "packaging/docker/$image.Dockerfile" -t "$tag" "$dist/image" >/dev/null \
-      || die "docker build $tag failed"
+    # The classic builder commits `ARG` as a step of the engine's own
+    # platform, and then refuses to COPY onto it for another one (Docker
+    # 20.10); so it gets the Dockerfile with TARGETARCH already substituted.
+    sed "/^ARG TARGETARCH\$/d; s/\${TARGETARCH}/$da/g" "packaging/docker/$image.Dockerfile" \
+      | docker build -q --platform "linux/$da" -f - -t "$tag" "$dist/image" >/dev/null 2>"$dist/image/build.log" \
+      || die "docker build $tag failed: $(cat "$dist/image/build.log")"
     images_built+=("$tag")
   done
 done

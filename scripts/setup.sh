@@ -14,7 +14,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 # 1. Debian packages the tests run (docker.io: the real engine for the container
 #    tests and the demo, started by scripts/docker.sh; qemu-user-static: ARM64).
 apt_pkgs=(busybox-static util-linux coreutils dash procps nginx-light python3 python3-venv
-          docker.io qemu-user-static)
+          docker.io qemu-user-static clang llvm)  # clang, llvm: ring's C for musl (scripts/dist.sh)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -33,6 +33,9 @@ if command -v rustup >/dev/null 2>&1; then
   rustup target list --installed 2>/dev/null | grep -q x86_64-unknown-linux-musl \
     || rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1 \
     || log "musl target unavailable; the static test will use glibc +crt-static"
+  rustup target list --installed 2>/dev/null | grep -q aarch64-unknown-linux-musl \
+    || rustup target add aarch64-unknown-linux-musl >/dev/null 2>&1 \
+    || log "aarch64 musl target unavailable (scripts/dist.sh adds it)"
 fi
 
 # 3. Python tools in a venv (moto's server for the AWS tests, linters).
