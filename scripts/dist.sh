@@ -142,6 +142,7 @@ smoke_one() { # arch binary-name; prints a transcript that must match across arc
       $run "$bin" iam-policy | sha256sum | cut -d' ' -f1
       # `render` of the one-file example, in the environment its golden was
       # made in (tests/support/render.rs), is byte for byte the golden.
+      # shellcheck disable=SC2086 # $run is empty (native) or the emulator
       (cd examples/one-file && env -i PATH="$PATH" VANISH_NOW=2026-11-21T12:00:00Z \
         AWS_REGION=eu-west-1 CI_MERGE_REQUEST_IID=42 CI_COMMIT_REF_NAME=feature/login \
         GITLAB_USER_LOGIN=ann NO_COLOR=1 $run "$bin" render 2>/dev/null | cmp -s - render.golden.json) \
@@ -191,8 +192,9 @@ ca=/etc/ssl/certs/ca-certificates.crt
 
 busybox_for() { # arch → path of a static busybox for it
   if [ "$1" = "$(uname -m)" ]; then
-    [ -x /bin/busybox ] && ! readelf -lW /bin/busybox | grep -q INTERP \
-      || die "/bin/busybox is not static (apt-get install busybox-static)"
+    if [ ! -x /bin/busybox ] || readelf -lW /bin/busybox | grep -q INTERP; then
+      die "/bin/busybox is not static (apt-get install busybox-static)"
+    fi
     echo /bin/busybox; return
   fi
   # Debian's busybox-static for the other architecture, downloaded with apt
