@@ -38,6 +38,7 @@ root=$(pwd)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'dist.sh: error: %s\n' "$*" >&2; exit 1; }
+usage() { printf 'dist.sh: error: %s (see --help)\n' "$*" >&2; exit 2; }
 
 init_only=0
 images=1
@@ -46,16 +47,16 @@ while [ $# -gt 0 ]; do
   case $1 in
     --init-only) init_only=1 ;;
     --no-images) images=0 ;;
-    --arch) [ $# -ge 2 ] || die "--arch needs x86_64 or aarch64"; archs+=("$2"); shift ;;
+    --arch) [ $# -ge 2 ] || usage "--arch needs x86_64 or aarch64"; archs+=("$2"); shift ;;
     --arch=*) archs+=("${1#--arch=}") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
+    *) usage "unknown argument '$1'" ;;
   esac
   shift
 done
 [ ${#archs[@]} -gt 0 ] || archs=(x86_64 aarch64)
 for a in "${archs[@]}"; do
-  case $a in x86_64|aarch64) ;; *) die "--arch $a: expected x86_64 or aarch64" ;; esac
+  case $a in x86_64|aarch64) ;; *) usage "--arch $a: expected x86_64 or aarch64" ;; esac
 done
 
 dist=${VANISH_DIST_DIR:-$root/dist}
