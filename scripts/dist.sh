@@ -8,6 +8,9 @@
 #   scripts/dist.sh --init-only     # only vanish-init (binaries + image): the fast part CI runs
 #   scripts/dist.sh --no-images     # no docker builds (dist/image/ is still made)
 #   scripts/dist.sh --arch aarch64  # one architecture (x86_64 or aarch64; repeatable)
+#   scripts/dist.sh --manifest      # also a multi-arch manifest list per image, pushed to a
+#                                   # loopback registry (Debian's docker-registry) and
+#                                   # recorded in dist/manifests/<image>.json
 #
 # Artifacts (static musl ELF, no interpreter, no shared libraries):
 #   dist/vanish-init-linux-x86_64   dist/vanish-init-linux-aarch64   (< 699 KB each)
@@ -42,11 +45,13 @@ usage() { printf 'dist.sh: error: %s (see --help)\n' "$*" >&2; exit 2; }
 
 init_only=0
 images=1
+manifest=0
 archs=()
 while [ $# -gt 0 ]; do
   case $1 in
     --init-only) init_only=1 ;;
     --no-images) images=0 ;;
+    --manifest) manifest=1 ;;
     --arch) [ $# -ge 2 ] || usage "--arch needs x86_64 or aarch64"; archs+=("$2"); shift ;;
     --arch=*) archs+=("${1#--arch=}") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -252,8 +257,57 @@ for a in "${archs[@]}"; do
 done
 log "images: ${images_built[*]}"
 
-# A multi-arch manifest list needs a registry (`docker manifest` only reads
-# and pushes remote manifests), and this engine has no buildx: the per-arch
-# tags above are what a machine without a registry can have. The release
-# workflow builds the multi-arch images from these same contexts with buildx.
+# --- multi-arch manifest lists ---------------------------------------------------
+# `docker manifest` reads and writes manifests only in a registry, and this
+# engine has no buildx; so --manifest runs Debian's registry (the binary from
+# the docker-registry package, downloaded with apt, not installed as a
+# service) on a loopback port for the length of this script, pushes the
+# per-arch images, and pushes one manifest list per image. The release
+# workflow builds the same lists with buildx from the same contexts.
+if [ "$manifest" = 1 ]; then
+  [ ${#archs[@]} -eq 2 ] || usage "--manifest needs both architectures"
+  reg=$target_dir/dist-apt/registry
+  if [ ! -x "$reg/root/usr/bin/docker-registry" ]; then
+    mkdir -p "$reg/root"
+    (cd "$reg" && apt-get -qq download docker-registry >&2) || die "cannot download docker-registry with apt"
+    dpkg-deb -x "$reg"/docker-registry_*.deb "$reg/root"
+  fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  rm -rf "$reg/data"
+  printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$reg/data" "$port" > "$reg/config.yml"
+  "$reg/root/usr/bin/docker-registry" serve "$reg/config.yml" > "$reg/registry.log" 2>&1 &
+  reg_pid=$!
+  pushed=()
+  cleanup_registry() {
+    kill "$reg_pid" 2>/dev/null || true
+    wait "$reg_pid" 2>/dev/null || true
+    [ ${#pushed[@]} -eq 0 ] || docker rmi "${pushed[@]}" >/dev/null 2>&1 || true
+    rm -rf "$reg/data"
+  }
+  trap cleanup_registry EXIT
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
+    kill -0 "$reg_pid" 2>/dev/null || die "the registry exited: $(cat "$reg/registry.log")"
+    sleep 0.1
+  done
+  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null || die "the registry does not answer on 127.0.0.1:$port"
+  mkdir -p "$dist/manifests"
+  for image in vanish-init vanish; do
+    [ "$image" = vanish ] && [ "$init_only" = 1 ] && continue
+    list=127.0.0.1:$port/$image:$version
+    parts=()
+    for da in amd64 arm64; do
+      docker tag "${prefix}$image:$version-$da" "$list-$da"
+      pushed+=("$list-$da")
+      docker push -q "$list-$da" >/dev/null || die "docker push $list-$da failed"
+      parts+=("$list-$da")
+    done
+    docker manifest rm "$list" >/dev/null 2>&1 || true
+    docker manifest create --insecure "$list" "${parts[@]}" >/dev/null
+    docker manifest push --purge --insecure "$list" >/dev/null
+    docker manifest inspect --insecure "$list" > "$dist/manifests/$image.json"
+    log "manifest list $image:$version (linux/amd64, linux/arm64) -> dist/manifests/$image.json"
+  done
+fi
 log "done: $dist"

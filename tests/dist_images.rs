@@ -2,7 +2,8 @@
 //! the `vanish-init` image for both architectures (arm64 through
 //! qemu-aarch64-static mounted as the container's entrypoint, so no binfmt
 //! registration is needed) holds exactly `/vanish-init`, and copied with
-//! `COPY --from=` into an app image it runs the app as PID 1. The `vanish`
+//! `COPY --from=` into an app image it runs the app as PID 1; `--manifest`
+//! makes a manifest list of the two. The `vanish`
 //! CLI image needs the launcher's slow release builds, so its test is
 //! `#[ignore]`d: run it after `scripts/dist.sh` with `--run-ignored only`.
 
@@ -129,7 +130,7 @@ fn vanish_init_images_hold_only_the_binary_and_run_an_app_as_pid_1() {
 
     let out = run(
         Command::new(workspace_root().join("scripts/dist.sh"))
-            .arg("--init-only")
+            .args(["--init-only", "--manifest"])
             .env("VANISH_DIST_DIR", &dist)
             .env("VANISH_IMAGE_PREFIX", &prefix),
         Duration::from_secs(900),
@@ -146,6 +147,29 @@ fn vanish_init_images_hold_only_the_binary_and_run_an_app_as_pid_1() {
         names,
         ["vanish-init-linux-aarch64", "vanish-init-linux-x86_64"]
     );
+
+    // The multi-arch manifest list (pushed to dist.sh's loopback registry).
+    let list: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dist.join("manifests/vanish-init.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(
+        list["mediaType"],
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
+    let platforms: Vec<String> = list["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().expect("os"),
+                m["platform"]["architecture"].as_str().expect("arch")
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
 
     // Exactly /vanish-init, for the right architecture, in each image.
     assert_eq!(arch_of(&tags[0]), "linux/amd64");
