@@ -14,7 +14,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 # 1. Debian packages the tests run (docker.io: the real engine for the container
 #    tests and the demo, started by scripts/docker.sh; qemu-user-static: ARM64).
 apt_pkgs=(busybox-static util-linux coreutils dash procps nginx-light python3 python3-venv
-          docker.io qemu-user-static)
+          docker.io qemu-user-static clang llvm)  # clang, llvm: ring's C for musl (scripts/dist.sh)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -401,9 +401,70 @@ fn dockerfile_recipe_gives_a_static_binary() {
 
 // --- the CI examples ------------------------------------------------------------
 
+/// GitLab's deep merge of two job hashes (`extends:`, and a job that names a
+/// job of an included file): `over` wins, hashes merge key by key.
+fn merge(base: &Value, over: &Value) -> Value {
+    match (base, over) {
+        (Value::Mapping(b), Value::Mapping(o)) => {
+            let mut m = b.clone();
+            for (k, v) in o {
+                let merged = m.get(k).map_or_else(|| v.clone(), |old| merge(old, v));
+                m.insert(k.clone(), merged);
+            }
+            Value::Mapping(m)
+        }
+        _ => over.clone(),
+    }
+}
+
+/// The GitLab example as GitLab runs it: the jobs of the vanish component it
+/// includes (templates/vanish/template.yml, `$[[ inputs.* ]]` from the
+/// include or the spec's defaults, `extends:` resolved), merged with the
+/// file's own keys.
+fn gitlab_pipeline() -> Value {
+    let ci = yaml("examples/gitlab/.gitlab-ci.yml");
+    let include = &ci["include"][0];
+    let component = s(&include["component"], "include: component");
+    assert!(
+        component.starts_with("$CI_SERVER_FQDN/") && component.contains("/vanish/vanish@"),
+        "includes the vanish component: {component}"
+    );
+    let text = read("templates/vanish/template.yml");
+    let (header, body) = text.split_once("\n---\n").expect("spec, ---, jobs");
+    let spec: Value = serde_yaml::from_str(header).expect("spec");
+    let mut body = body.to_string();
+    for (name, input) in spec["spec"]["inputs"].as_mapping().expect("inputs") {
+        let name = s(name, "input");
+        let value = include["inputs"][name]
+            .as_str()
+            .or(input["default"].as_str())
+            .unwrap_or_else(|| panic!("required input {name} not given"));
+        body = body.replace(&format!("$[[ inputs.{name} ]]"), value);
+    }
+    assert!(!body.contains("$[["), "an undeclared input");
+    let jobs: Value = serde_yaml::from_str(&body).expect("component jobs");
+    let mut out = ci.clone();
+    for (name, job) in jobs.as_mapping().expect("jobs") {
+        let job = match job["extends"].as_str() {
+            Some(base) => merge(&jobs[base], job),
+            None => job.clone(),
+        };
+        let mine = &ci[s(name, "job")];
+        let merged = if mine.is_null() {
+            job
+        } else {
+            merge(&job, mine)
+        };
+        out.as_mapping_mut()
+            .expect("mapping")
+            .insert(name.clone(), merged);
+    }
+    out
+}
+
 #[test]
 fn gitlab_review_job_publishes_the_url_and_stops_with_the_ttl() {
-    let ci = yaml("examples/gitlab/.gitlab-ci.yml");
+    let ci = gitlab_pipeline();
     let review = &ci["review"];
     let script: Vec<&str> = review["script"]
         .as_sequence()
@@ -422,11 +483,17 @@ fn gitlab_review_job_publishes_the_url_and_stops_with_the_ttl() {
         .expect("--dotenv FILE");
     assert_eq!(review["artifacts"]["reports"]["dotenv"], dotenv);
     let env = &review["environment"];
-    assert_eq!(env["name"], "review/$CI_COMMIT_REF_SLUG");
+    // Named by the MR's IID, as the app is (fork MRs share branch names).
+    assert_eq!(env["name"], "review/mr-$CI_MERGE_REQUEST_IID");
+    assert_eq!(
+        review["variables"]["VANISH_NAME"],
+        "mr-$CI_MERGE_REQUEST_IID"
+    );
     assert_eq!(env["url"], "$VANISH_URL");
+    assert_eq!(review["needs"][0], "build", "review waits for the images");
 
     // auto_stop_in is the TTL vanish-init enforces.
-    let ttl = s(&ci["variables"]["VANISH_TTL"], "VANISH_TTL");
+    let ttl = s(&review["variables"]["VANISH_TTL"], "VANISH_TTL");
     assert_eq!(
         gitlab_duration(s(&env["auto_stop_in"], "auto_stop_in")),
         humantime_secs(ttl)

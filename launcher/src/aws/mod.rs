@@ -16,6 +16,7 @@
 pub mod ec2;
 pub mod ecs;
 pub mod error;
+pub mod https;
 pub mod logs;
 pub mod operations;
 pub mod tasks;
@@ -79,8 +80,9 @@ impl Clients {
     /// Clients from the standard credential chain and `config`.
     /// No region anywhere (flag, env, profile) is bad input: exit 2.
     pub async fn new(config: &AwsConfig) -> Result<Clients, Failure> {
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).timeout_config(config.timeouts());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https::client())
+            .timeout_config(config.timeouts());
         if let Some(region) = &config.region {
             loader = loader.region(aws_config::Region::new(region.clone()));
         }
