@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use vanish_e2e::Output;
 use vanish_e2e::render::render_with;
 
+const ROLE: &str = "arn:aws:iam::123456789012:role/vanish-task-execution";
+
 struct Dir(PathBuf);
 
 impl Dir {
@@ -21,7 +23,10 @@ impl Dir {
     }
 
     fn render(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        render_with(&self.0, args, env)
+        // The execution role a real spec names (ECS needs one for awslogs).
+        let mut env = env.to_vec();
+        env.push(("VANISH_EXECUTION_ROLE_ARN", ROLE));
+        render_with(&self.0, args, &env)
     }
 }
 

@@ -162,6 +162,10 @@ class LocalTask:
                 kind, name, value = self.events.get(timeout=TICK)
                 if kind == "exit":
                     self.exited[name] = value
+                    # As ECS reports it while the task runs on (a non-essential
+                    # container that ends, e.g. a migration).
+                    self.ctrs[name].last_status = "STOPPED"
+                    self.ctrs[name].exit_code = value
                     log("container exited", task=self.id, container=name, code=value)
             except queue.Empty:
                 self.poll_health()

@@ -10,8 +10,10 @@
 //! - On drop the harness gets SIGTERM (it removes its containers), then
 //!   SIGKILL after a deadline; then every container carrying its label and
 //!   every image tag built here is removed, even when the test failed.
-//! - [`Fargate::endpoint`] is the only address tests and `vanish` talk to, so
-//!   a proxy can be put in front of it.
+//! - `vanish` talks only to [`Fargate::endpoint`], the strict AWS layer
+//!   (`moto::strict_proxy`) in front of the harness: a test whose vanish
+//!   requests broke a rule fails on drop, as with `Moto`. The test's own
+//!   queries go to [`Fargate::harness_endpoint`], unchecked.
 //! - Every wait has a deadline.
 
 use std::io::{BufRead, BufReader};
@@ -25,12 +27,22 @@ use crate::docker::docker;
 use crate::images::init_busybox_image;
 use crate::{Output, bin, run, workspace_root};
 
+/// The `x-vanish` block that gives a test spec its task execution role.
+pub const EXECUTION_ROLE: &str =
+    "x-vanish:\n  task_execution_role: arn:aws:iam::123456789012:role/vanish-task-execution\n";
+
 /// A running local Fargate, stopped and cleaned up on drop.
 #[derive(Debug)]
 pub struct Fargate {
     child: Child,
-    /// The AWS endpoint (moto) the harness serves, `http://127.0.0.1:PORT`.
+    /// The strict AWS layer in front of the harness (`moto::strict_proxy`).
+    proxy: Option<Child>,
+    violations: PathBuf,
+    /// The AWS endpoint vanish talks to: the strict proxy in front of the
+    /// harness's moto, `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// The harness's own moto, unchecked: for the test's own queries.
+    pub harness_endpoint: String,
     /// Scratch directory: the harness log, empty AWS config files.
     pub dir: PathBuf,
     /// The label value and name prefix of every container it starts.
@@ -107,16 +119,26 @@ impl Fargate {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
+        let violations = dir.join("violations.jsonl");
         let mut fargate = Fargate {
             child,
+            proxy: None,
+            violations,
             endpoint: String::new(),
+            harness_endpoint: String::new(),
             dir,
             id,
             images: vec![pause],
         };
         let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
         match line.trim().strip_prefix("ready ") {
-            Some(endpoint) => fargate.endpoint = endpoint.to_string(),
+            Some(endpoint) => {
+                let (proxy, url, violations) = crate::moto::strict_proxy(endpoint, &fargate.dir);
+                fargate.proxy = Some(proxy);
+                fargate.endpoint = url;
+                fargate.violations = violations;
+                fargate.harness_endpoint = endpoint.to_string();
+            }
             None => panic!(
                 "fargate.py did not get ready within 60s (said {line:?}); its log:\n{}",
                 fargate.log()
@@ -236,7 +258,7 @@ args = sys.argv[2:]
             Command::new(python())
                 .arg("-c")
                 .arg(&script)
-                .arg(&self.endpoint)
+                .arg(&self.harness_endpoint)
                 .args(args)
                 .env("AWS_CONFIG_FILE", self.dir.join("config"))
                 .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials")),
@@ -289,12 +311,20 @@ print(json.dumps(t, default=lambda d: d.timestamp()))"#,
         }
     }
 
-    /// Writes `docker-compose.yml` with BODY into a fresh directory; returns its path.
+    /// Writes `docker-compose.yml` with BODY into a fresh directory; returns its
+    /// path. A BODY without an `x-vanish` block gets one naming a task
+    /// execution role, which real Fargate needs for awslogs (vanish refuses a
+    /// spec without it), as every team's spec has.
     pub fn compose(&self, name: &str, body: &str) -> PathBuf {
         let d = self.dir.join(name);
         std::fs::create_dir_all(&d).expect("compose dir");
         let path = d.join("docker-compose.yml");
-        std::fs::write(&path, body).expect("compose file");
+        let text = if body.contains("x-vanish:") {
+            body.to_string()
+        } else {
+            format!("{EXECUTION_ROLE}{body}")
+        };
+        std::fs::write(&path, text).expect("compose file");
         path
     }
 }
@@ -330,6 +360,11 @@ fn cleanup(id: &str, images: &[String]) {
 
 impl Drop for Fargate {
     fn drop(&mut self) {
+        if let Some(proxy) = &mut self.proxy {
+            let _ = proxy.kill();
+            let _ = proxy.wait();
+        }
+        let violations = crate::moto::read_violations(&self.violations);
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -343,10 +378,12 @@ impl Drop for Fargate {
         let _ = self.child.kill();
         let _ = self.child.wait();
         cleanup(&self.id, &self.images);
-        if !std::thread::panicking() && std::env::var_os("VANISH_KEEP_FARGATE_LOG").is_none() {
+        let failed = std::thread::panicking() || !violations.is_empty();
+        if !failed && std::env::var_os("VANISH_KEEP_FARGATE_LOG").is_none() {
             let _ = std::fs::remove_dir_all(&self.dir);
         } else {
             eprintln!("local Fargate log kept in {}", self.dir.display());
         }
+        crate::moto::assert_no_violations(&violations);
     }
 }

@@ -66,6 +66,48 @@ fn await_port(port: u16, what: &str, child: &mut Child) {
     }
 }
 
+/// Starts the strict proxy (`strict_proxy.py`) in front of `upstream`,
+/// logging to `dir/proxy.log`; returns it, its URL and the file where it
+/// records the rules that requests broke (one JSON line each).
+pub fn strict_proxy(upstream: &str, dir: &Path) -> (Child, String, PathBuf) {
+    let violations = dir.join("violations.jsonl");
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("proxy.log")).expect("proxy log");
+    let mut proxy = Command::new(python())
+        .arg(workspace_root().join("tests/support/strict_proxy.py"))
+        .arg(upstream)
+        .arg(port.to_string())
+        .arg(&violations)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting the strict proxy: {e}"));
+    await_port(port, "the strict proxy", &mut proxy);
+    (proxy, format!("http://127.0.0.1:{port}"), violations)
+}
+
+/// The rules recorded in a strict proxy's violations file (empty: none).
+pub fn read_violations(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Fails the test (unless it is failing already) when the strict proxy
+/// recorded violations.
+pub fn assert_no_violations(violations: &[String]) {
+    if !violations.is_empty() && !std::thread::panicking() {
+        panic!(
+            "the strict AWS layer rejected {} request(s) that moto would have accepted:\n{}",
+            violations.len(),
+            violations.join("\n")
+        );
+    }
+}
+
 impl Moto {
     /// Starts moto and the strict proxy in front of it, creates the default
     /// cluster and holds tasks RUNNING.
@@ -85,24 +127,11 @@ impl Moto {
         let mut child = child;
         await_port(port, "moto", &mut child);
         let moto_endpoint = format!("http://127.0.0.1:{port}");
-        let violations = dir.join("violations.jsonl");
-        let proxy_port = free_port();
-        let plog = std::fs::File::create(dir.join("proxy.log")).expect("proxy log");
-        let mut proxy = Command::new(python())
-            .arg(workspace_root().join("tests/support/strict_proxy.py"))
-            .arg(&moto_endpoint)
-            .arg(proxy_port.to_string())
-            .arg(&violations)
-            .stdin(Stdio::null())
-            .stdout(plog.try_clone().expect("log"))
-            .stderr(plog)
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting the strict proxy: {e}"));
-        await_port(proxy_port, "the strict proxy", &mut proxy);
+        let (proxy, endpoint, violations) = strict_proxy(&moto_endpoint, &dir);
         let moto = Moto {
             child,
             proxy,
-            endpoint: format!("http://127.0.0.1:{proxy_port}"),
+            endpoint,
             moto_endpoint,
             violations,
             dir,
@@ -116,11 +145,7 @@ impl Moto {
 
     /// The rules the requests so far broke, one line each (empty: none).
     pub fn violations(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.violations)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
+        read_violations(&self.violations)
     }
 
     /// Forgets the violations so far: for a test that sends a bad request on
@@ -214,12 +239,6 @@ impl Drop for Moto {
         let _ = self.child.wait();
         let violations = self.violations();
         let _ = std::fs::remove_dir_all(&self.dir);
-        if !violations.is_empty() && !std::thread::panicking() {
-            panic!(
-                "the strict AWS layer rejected {} request(s) that moto would have accepted:\n{}",
-                violations.len(),
-                violations.join("\n")
-            );
-        }
+        assert_no_violations(&violations);
     }
 }

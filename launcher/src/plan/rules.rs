@@ -49,7 +49,7 @@ pub const PLATFORM_VERSIONS: &[&str] = &["LATEST", "1.4.0", "1.3.0"];
 pub const MAX_TASK_DEFINITION_BYTES: usize = 64 * 1024;
 
 /// Where the terraform example's execution role comes from, for hints.
-const ROLE_HINT: &str = "set task_execution_role in ecs-params.yml (or x-vanish) to the role's ARN, e.g. the terraform output execution_role_arn (examples/terraform); `vanish iam-policy --execution-role-arn` lets vanish pass it";
+const ROLE_HINT: &str = "set task_execution_role in ecs-params.yml (or x-vanish), or --execution-role-arn / VANISH_EXECUTION_ROLE_ARN, to the role's ARN, e.g. the terraform output execution_role_arn (examples/terraform); `vanish iam-policy --execution-role-arn` lets vanish pass it";
 
 /// A service that another waits on to complete or succeed becomes
 /// non-essential (a note); explicitly essential, it is an error.

@@ -79,6 +79,11 @@ pub struct SpecArgs {
     /// (`db`, `db:5432`, `postgres://u:p@db/x`) to localhost [default: x-vanish rewrite_hosts].
     #[arg(long, env = "VANISH_REWRITE_HOSTS")]
     pub rewrite_hosts: bool,
+    /// The task execution role's ARN (awslogs, secrets and private images need
+    /// one), e.g. the terraform output execution_role_arn [default: ecs-params
+    /// or x-vanish task_execution_role].
+    #[arg(long, env = "VANISH_EXECUTION_ROLE_ARN", value_name = "ARN")]
+    pub execution_role_arn: Option<String>,
     /// HTTP path polled until it answers 2xx/3xx before the URL is printed.
     #[arg(long, env = "VANISH_HEALTH_PATH", value_name = "PATH")]
     pub health_path: Option<String>,

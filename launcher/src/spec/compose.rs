@@ -187,9 +187,16 @@ pub fn read(
                 for (name, body) in read::map(v, ctx, diags).unwrap_or_default() {
                     let Some(n) = name.as_str() else { continue };
                     let mut anonymous = Vec::new();
-                    if let Some(svc) =
-                        service(n, &name.loc, body, base_dir, fs, lookup, &mut anonymous, diags)
-                    {
+                    if let Some(svc) = service(
+                        n,
+                        &name.loc,
+                        body,
+                        base_dir,
+                        fs,
+                        lookup,
+                        &mut anonymous,
+                        diags,
+                    ) {
                         spec.services.push(svc);
                     }
                     // Anonymous volumes: task-scoped volumes of their own.
@@ -214,6 +221,10 @@ pub fn read(
     }
 }
 
+// The service's name and place, its body, where its files are and how to read
+// them, the environment, what it adds to the task (anonymous volumes), and
+// the diagnostics: each is a separate input of one reader.
+#[allow(clippy::too_many_arguments)]
 fn service(
     name: &str,
     loc: &Loc,

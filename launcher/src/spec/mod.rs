@@ -148,7 +148,11 @@ pub(crate) fn build_with(
     // `extends`: other files are read from the snapshot like every spec file
     // (gather's probe records the ones it misses, so it reads them too).
     let mut extra = g.compose.len() + 1;
-    let first = g.compose.first().map(|i| i.path.clone()).unwrap_or_default();
+    let first = g
+        .compose
+        .first()
+        .map(|i| i.path.clone())
+        .unwrap_or_default();
     extends::resolve(
         &mut root,
         &first,
@@ -512,6 +516,10 @@ fn apply_flags(args: &SpecArgs, spec: &mut Spec) {
     if let Some(a) = &args.cpu_architecture {
         s.cpu_architecture = Some(Located::flag(a.clone()));
     }
+    if let Some(r) = args.execution_role_arn.as_ref().filter(|r| !r.is_empty()) {
+        spec.task.execution_role_arn = Some(r.clone());
+    }
+    let s = &mut spec.settings;
     if let Some(h) = &args.health_path {
         s.health_path = Some(h.clone());
     }
