@@ -18,7 +18,7 @@ fn crash_gives_up_the_containers_last_log_lines() {
             r#"services:
   web:
     image: {image}
-    command: ["/bin/sh", "-c", "echo booting; echo 'fatal: DATABASE_URL is not set' >&2; exit 1"]
+    command: ["/bin/sh", "-c", "echo booting; sleep 0.3; echo 'fatal: DATABASE_URL is not set' >&2; exit 1"]
     ports: ["80:80"]
     mem_limit: 64m
 "#
@@ -59,7 +59,9 @@ fn crash_gives_up_the_containers_last_log_lines() {
         "{up:?}"
     );
     // vanish-init's start line and the app's first line race (two processes
-    // writing to two pipes); the app's lines keep their order.
+    // writing to two pipes). Docker reads stdout and stderr apart too, so the
+    // app's stdout line and its stderr line are only ordered because the app
+    // writes them 0.3 s apart (CloudWatch keeps milliseconds).
     let mut lines: Vec<&str> = tail[5..].iter().map(|l| l.trim_start()).collect();
     assert_eq!(lines.len(), 4, "{up:?}");
     let started = lines
