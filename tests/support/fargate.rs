@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::docker::docker;
 use crate::images::init_busybox_image;
-use crate::{Output, bin, run, workspace_root};
+use crate::{Output, run, workspace_root};
 
 /// The `x-vanish` block that gives a test spec its task execution role.
 pub const EXECUTION_ROLE: &str =
@@ -221,20 +221,10 @@ print(t["tasks"][0]["taskArn"], end="")"#,
         tag
     }
 
-    /// `vanish` pointed at this harness, isolated from the real AWS config.
+    /// `vanish` pointed at this harness (through the strict proxy), isolated
+    /// from the real AWS config.
     pub fn vanish(&self) -> Command {
-        let mut c = Command::new(bin("vanish"));
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1");
-        c
+        crate::moto::vanish_at(&self.endpoint, &self.dir)
     }
 
     /// Runs `vanish ARGS` to completion (deadline 90 s).

@@ -175,18 +175,7 @@ impl Moto {
 
     /// `vanish` pointed at this server, isolated from the real AWS config.
     pub fn vanish(&self) -> Command {
-        let mut c = Command::new(bin("vanish"));
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.join("config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1");
-        c
+        vanish_at(&self.endpoint, &self.dir)
     }
 
     /// Runs `vanish ARGS` to completion (deadline 60 s).
@@ -201,6 +190,24 @@ impl Moto {
         write_plan(&path, name, image, expires_at);
         path
     }
+}
+
+/// `vanish` with only PATH, dummy credentials, us-east-1 and NO_COLOR,
+/// pointed at `endpoint`, with the empty AWS config files in `dir` (isolated
+/// from the real ~/.aws and instance metadata).
+pub fn vanish_at(endpoint: &str, dir: &Path) -> Command {
+    let mut c = Command::new(bin("vanish"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1");
+    c
 }
 
 /// The venv's python (beside moto_server).
