@@ -98,11 +98,16 @@ impl Client {
         Client(child)
     }
 
-    /// Closes the connection; returns once the client has exited.
+    /// Closes the connection and waits for the client to exit; returns the
+    /// instant the close was asked for. The socket closes after it, never
+    /// before, so "idle time after the close" measured from it is never too
+    /// short (the instant after the client's exit could be, by the exit's
+    /// own latency).
     fn close(mut self) -> Instant {
+        let asked = Instant::now();
         drop(self.0.stdin.take());
         let _ = self.0.wait();
-        Instant::now()
+        asked
     }
 }
 
