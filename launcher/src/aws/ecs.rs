@@ -452,24 +452,6 @@ pub async fn stop_task(
     Ok(())
 }
 
-/// Ports of a task definition's containers (for `ls` URLs), cached by caller.
-pub async fn container_ports(ecs: &Client, task_definition: &str) -> Result<Vec<u16>, Failure> {
-    debug!(
-        call = "ecs:DescribeTaskDefinition",
-        task_definition, "aws call"
-    );
-    let out = ecs
-        .describe_task_definition()
-        .task_definition(task_definition)
-        .send()
-        .await
-        .map_err(|e| classify("ecs:DescribeTaskDefinition", e))?;
-    Ok(out
-        .task_definition
-        .map(|td| crate::net::public_ports(td.container_definitions()))
-        .unwrap_or_default())
-}
-
 fn kv_back(k: &t::KeyValuePair) -> m::KeyValue {
     m::KeyValue {
         name: k.name().unwrap_or_default().to_string(),

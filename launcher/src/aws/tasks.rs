@@ -96,15 +96,12 @@ pub async fn find_by_tag(
 }
 
 /// One ENI, or `None` while EC2 does not know it (yet: eventual
-/// consistency, or no longer).
+/// consistency, or no longer): the filter query leaves a missing id out.
 pub async fn eni(clients: &Clients, id: &str) -> Result<Option<NetworkInterface>, Failure> {
-    match ec2::network_interfaces(&clients.ec2, &[id.to_owned()]).await {
-        Ok(v) => Ok(v.into_iter().next()),
-        // Until ec2.rs queries by filter (issue 10, defect 4), EC2 answers
-        // this error for an id it does not see.
-        Err(f) if f.message.contains("InvalidNetworkInterfaceID.NotFound") => Ok(None),
-        Err(f) => Err(f),
-    }
+    Ok(ec2::network_interfaces(&clients.ec2, &[id.to_owned()])
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Whether a classified failure is AWS throttling (after the SDK's retries).

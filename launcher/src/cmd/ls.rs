@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use crate::apps::{App, relative, seconds_until, short};
-use crate::aws::{Clients, ec2, ecs};
+use crate::aws::{Clients, ec2, ecs, tasks};
 use crate::cli::Global;
 use crate::exit::Exit;
 use crate::net;
@@ -47,7 +47,8 @@ pub async fn apps(clients: &Clients, cluster: &str) -> anyhow::Result<Vec<App>> 
         a.public_ip = a.eni_id.as_ref().and_then(|e| public.get(e).cloned());
         let ip = a.public_ip.clone().or_else(|| a.private_ip.clone());
         if !ports.contains_key(&a.task_definition) && !a.task_definition.is_empty() {
-            let p = ecs::container_ports(&clients.ecs, &a.task_definition).await?;
+            let defs = tasks::container_definitions(clients, &a.task_definition).await?;
+            let p = net::public_ports(&defs);
             ports.insert(a.task_definition.clone(), p);
         }
         let port = ports
