@@ -133,6 +133,143 @@ fn terraform_parses_and_is_formatted() {
     }
 }
 
+/// The account-wide Terraform keeps its doors narrow (issue 13), read from
+/// the files as parsed HCL2, not grepped:
+/// - ingress is a required CIDR list (no default), validated;
+/// - the GitLab trust pins this project's branch pipelines (GitLab gives a
+///   fork MR's token the fork's project_path, so forks never match) and the
+///   GitHub trust one environment of one repository;
+/// - StopTask needs vanish's tag on the task; RegisterTaskDefinition and
+///   RunTask reach only vanish's families, and registration needs the tag.
+#[test]
+fn terraform_doors_are_narrow() {
+    let Some(python) = venv_tool("python") else {
+        skip(
+            "terraform_doors_are_narrow",
+            "no .venv/bin/python (scripts/setup.sh creates it)",
+        );
+        return;
+    };
+    // python-hcl2 keeps string quotes and block markers; strip both and
+    // print the two files as plain JSON.
+    let script = "import sys, json, hcl2\n\
+        def uq(x):\n\
+        \x20   if isinstance(x, str) and len(x) >= 2 and x[0] == x[-1] == '\"': return x[1:-1]\n\
+        \x20   if isinstance(x, dict): return {uq(k): uq(v) for k, v in x.items() if not k.startswith('__')}\n\
+        \x20   if isinstance(x, list): return [uq(i) for i in x]\n\
+        \x20   return x\n\
+        print(json.dumps({f: uq(hcl2.load(open(f))) for f in sys.argv[1:]}))";
+    let dir = path("examples/terraform");
+    let out = run(
+        Command::new(python)
+            .current_dir(&dir)
+            .args(["-c", script, "variables.tf", "ci.tf"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.code(), 0, "HCL2:\n{}{}", out.stdout, out.stderr);
+    let tf: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+
+    let variable = |name: &str| -> serde_json::Value {
+        tf["variables.tf"]["variable"]
+            .as_array()
+            .expect("variables")
+            .iter()
+            .find_map(|v| v.get(name).cloned())
+            .unwrap_or_else(|| panic!("variable {name} is missing"))
+    };
+    let cidrs = variable("allowed_cidrs");
+    assert!(
+        cidrs.get("default").is_none(),
+        "allowed_cidrs must be required (no default): {cidrs}"
+    );
+    assert_eq!(
+        cidrs["validation"].as_array().map(Vec::len),
+        Some(2),
+        "allowed_cidrs validates non-empty and IPv4 CIDRs: {cidrs}"
+    );
+
+    let data = tf["ci.tf"]["data"].as_array().expect("data blocks");
+    let doc = |name: &str| -> serde_json::Value {
+        data.iter()
+            .find_map(|d| d["aws_iam_policy_document"].get(name).cloned())
+            .unwrap_or_else(|| panic!("policy document {name} is missing"))
+    };
+    let trust = doc("ci_assume");
+    let statements: Vec<&serde_json::Value> = trust["dynamic"]
+        .as_array()
+        .expect("dynamic statements")
+        .iter()
+        .map(|d| &d["statement"]["content"][0])
+        .collect();
+    let sub = |sid: &str| -> String {
+        let s = statements
+            .iter()
+            .find(|s| s["sid"] == sid)
+            .unwrap_or_else(|| panic!("trust statement {sid} is missing"));
+        let c = s["condition"]
+            .as_array()
+            .expect("conditions")
+            .iter()
+            .find(|c| c["variable"].as_str().is_some_and(|v| v.ends_with(":sub")))
+            .unwrap_or_else(|| panic!("{sid} has no sub condition"));
+        c["values"].to_string()
+    };
+    assert!(
+        sub("GitHubActions")
+            .contains("repo:${var.github_repository}:environment:${var.github_environment}"),
+        "GitHub: one repository's environment, got {}",
+        sub("GitHubActions")
+    );
+    let gitlab = sub("GitLabCI");
+    assert!(
+        gitlab.contains("project_path:${var.gitlab_project_path}:ref_type:branch:ref:${b}")
+            && gitlab.contains("var.gitlab_branches"),
+        "GitLab: this project's branches from var.gitlab_branches, got {gitlab}"
+    );
+
+    let policy = doc("vanish");
+    let stmt = |action: &str| -> serde_json::Value {
+        policy["statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .find(|s| {
+                s["actions"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == action))
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no statement allows {action}"))
+    };
+    let has_condition = |s: &serde_json::Value, test: &str, var: &str| {
+        s["condition"].as_array().is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["test"] == test && c["variable"] == var && c["values"][0] == "false")
+        })
+    };
+    let stop = stmt("ecs:StopTask");
+    assert!(
+        has_condition(&stop, "Null", "aws:ResourceTag/vanish:name"),
+        "StopTask only on vanish-tagged tasks: {stop}"
+    );
+    for action in ["ecs:RegisterTaskDefinition", "ecs:RunTask"] {
+        let s = stmt(action);
+        let resources = s["resources"].as_array().expect("resources");
+        assert!(
+            !resources.is_empty()
+                && resources.iter().all(|r| r
+                    .as_str()
+                    .is_some_and(|r| r.ends_with(":task-definition/vanish-*"))),
+            "{action} only on vanish families: {s}"
+        );
+    }
+    let register = stmt("ecs:RegisterTaskDefinition");
+    assert!(
+        has_condition(&register, "Null", "aws:RequestTag/vanish:name"),
+        "RegisterTaskDefinition only with vanish's tag: {register}"
+    );
+}
+
 // --- the review app: compose, params, Dockerfile --------------------------------
 
 #[test]

@@ -58,7 +58,18 @@ data "aws_iam_policy_document" "ci_assume" {
     }
   }
 
-  # GitLab: pipelines of this project (merge-request and scheduled pipelines).
+  # GitLab: branch pipelines of this project, and no other. What AWS can test
+  # is only `aud` and `sub`, and GitLab's `sub` carries only project_path,
+  # ref_type and ref (pipeline_source or ref_protected cannot be required
+  # here). So:
+  # - project_path pins this project. A merge request from a fork gets the
+  #   fork's project_path in its ID token even when a maintainer runs its
+  #   pipeline in this project, so fork code never gets this role.
+  # - ref_type:branch leaves out tags.
+  # - var.gitlab_branches narrows the refs further, e.g. to ["review/*",
+  #   "main"] (MR branches by naming rule, and the protected branch the sweep
+  #   schedule runs on). The default, every branch, trusts everyone who may
+  #   push a branch here: GitLab's Developer role.
   dynamic "statement" {
     for_each = var.gitlab_project_path != "" ? [1] : []
     content {
@@ -76,7 +87,7 @@ data "aws_iam_policy_document" "ci_assume" {
       condition {
         test     = "StringLike"
         variable = "${local.gitlab_oidc_host}:sub"
-        values   = ["project_path:${var.gitlab_project_path}:ref_type:branch:ref:*"]
+        values   = [for b in var.gitlab_branches : "project_path:${var.gitlab_project_path}:ref_type:branch:ref:${b}"]
       }
     }
   }

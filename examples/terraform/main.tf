@@ -8,7 +8,8 @@
 #                policy `vanish iam-policy` prints
 #
 #   terraform init
-#   terraform apply -var 'github_repository=acme/shop'   # and/or gitlab_project_path
+#   terraform apply -var 'github_repository=acme/shop' \
+#     -var 'allowed_cidrs=["198.51.100.0/24"]'          # and/or gitlab_project_path
 #
 # Then set the outputs as CI variables: VANISH_CLUSTER, EXECUTION_ROLE_ARN,
 # SECURITY_GROUP, SUBNET_A/SUBNET_B (ecs-params.yml reads them) and the CI

@@ -22,10 +22,23 @@ variable "vpc_id" {
   default     = null
 }
 
+# Required, with no default: a review app runs a merge request's code, so who
+# may reach it is a decision, not an accident. ["0.0.0.0/0"] is accepted when
+# it is written out.
 variable "allowed_cidrs" {
-  description = "Who may reach review apps on port 80. Narrow this to your office or VPN."
+  description = "IPv4 CIDRs that may reach review apps on port 80: your office, VPN or CI egress."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.allowed_cidrs) > 0
+    error_message = "allowed_cidrs needs at least one CIDR, such as your VPN's \"198.51.100.0/24\"."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.allowed_cidrs : can(cidrnetmask(c))])
+    error_message = "Every allowed_cidrs entry must be an IPv4 CIDR such as \"198.51.100.0/24\"."
+  }
 }
 
 variable "log_group_prefix" {
@@ -50,6 +63,17 @@ variable "gitlab_project_path" {
   description = "group/project allowed to assume the CI role through GitLab OIDC; empty to skip."
   type        = string
   default     = ""
+}
+
+variable "gitlab_branches" {
+  description = "Branches (IAM StringLike patterns) whose pipelines may assume the CI role through GitLab OIDC."
+  type        = list(string)
+  default     = ["*"]
+
+  validation {
+    condition     = length(var.gitlab_branches) > 0
+    error_message = "gitlab_branches needs at least one branch or pattern, such as \"review/*\"."
+  }
 }
 
 variable "gitlab_url" {
