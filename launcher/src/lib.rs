@@ -9,8 +9,8 @@
 //!
 //! Layers point one way (checked by `tests/layers.rs`): main → cli → cmd →
 //! engines (`launch`, `logs::read`, `iam`) → aws → pure domain (`plan`,
-//! `wait`, `net`, `apps`, ...) → `spec` → base (`exit`, `contract`, `diag`,
-//! `interrupt`). No command imports another.
+//! `wait`, `net`, `apps`, ...) → `spec` → base (`ecs_parts`, `exit`,
+//! `contract`, `diag`, `interrupt`). No command imports another.
 
 pub mod apps;
 pub mod aws;
@@ -20,6 +20,7 @@ pub mod cli_env;
 pub mod cmd;
 pub mod contract;
 pub mod diag;
+pub mod ecs_parts;
 pub mod exit;
 pub mod iam;
 pub mod interrupt;

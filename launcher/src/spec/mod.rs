@@ -39,8 +39,8 @@ pub use args::SpecArgs;
 pub use gather::{Gathered, Input, gather};
 
 use crate::diag::Diagnostics;
+use crate::ecs_parts::Capacity;
 use crate::mask;
-use crate::plan::model::Capacity;
 use model::{Located, Spec};
 use yaml::{Kind, Node, Source};
 
