@@ -50,7 +50,7 @@ pub struct LoadContext {
     pub now: SystemTime,
     pub env: BTreeMap<String, String>,
     pub cwd: PathBuf,
-    /// The region from `--region`/`AWS_REGION` (`cli::Global`).
+    /// The region from `--region`/`AWS_REGION` (`global::Global`).
     pub region: Option<String>,
 }
 
