@@ -8,9 +8,10 @@
 //! `contract` holds the names shared with vanish-init; `exit` the exit codes.
 //!
 //! Layers point one way (checked by `tests/layers.rs`): main → cli → cmd →
-//! engines (`launch`, `logs::read`, `iam`) → aws → pure domain (`plan`,
-//! `wait`, `net`, `apps`, ...) → `spec` → base (`exit`, `contract`, `diag`,
-//! `interrupt`). No command imports another.
+//! engines (`launch`, `logs::read`, `iam`) and the global options (`global`)
+//! → aws → pure domain (`plan`, `wait`, `net`, `apps`, ...) → `spec` → base
+//! (`ecs_parts`, `exit`, `contract`, `diag`, `interrupt`). No command imports
+//! another.
 
 pub mod apps;
 pub mod aws;
@@ -20,7 +21,9 @@ pub mod cli_env;
 pub mod cmd;
 pub mod contract;
 pub mod diag;
+pub mod ecs_parts;
 pub mod exit;
+pub mod global;
 pub mod iam;
 pub mod interrupt;
 pub mod launch;

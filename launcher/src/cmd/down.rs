@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use crate::apps::App;
 use crate::apps::names;
 use crate::aws::{Clients, ecs};
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 use crate::wait::backoff;
 
 #[derive(Debug, clap::Args)]

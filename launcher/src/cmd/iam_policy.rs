@@ -13,8 +13,8 @@
 use std::io::Write;
 
 use crate::aws::operations::OPERATIONS;
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 use crate::iam::{self, DEFAULT_LOG_GROUP, Scope, ScopeInput};
 
 #[derive(Debug, clap::Args)]

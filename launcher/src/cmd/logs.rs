@@ -16,8 +16,8 @@
 use std::time::{Duration, SystemTime};
 
 use crate::aws::Clients;
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 use crate::logs::read::{Reading, find_task, follow, print_once, task_logs};
 use crate::logs::window;
 use crate::pace::Pace;

@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::apps::{App, relative, seconds_until, short};
 use crate::aws::{Clients, ec2, ecs, tasks};
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 use crate::net;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -7,8 +7,8 @@
 //! `*_CREDENTIALS`, `*_AUTH`) and the password of any URL value
 //! (`DATABASE_URL`) are masked unless `--show-secrets` (`crate::mask`).
 
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 use crate::load;
 use crate::mask;
 pub use crate::mask::{MASK, looks_secret};

@@ -19,8 +19,8 @@
 use std::time::Duration;
 
 use crate::aws::Clients;
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 use crate::interrupt::Signals;
 use crate::launch::{self, UpOptions};
 use crate::logs::read::{self, Reading, TaskLogs};

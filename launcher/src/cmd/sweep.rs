@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use crate::apps::{App, due_for_sweep, short};
 use crate::aws::{Clients, ecs};
-use crate::cli::Global;
 use crate::exit::{Exit, Failure};
+use crate::global::Global;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 
 use crate::aws::Clients;
-use crate::cli::Global;
 use crate::exit::Exit;
+use crate::global::Global;
 use crate::interrupt::Signals;
 use crate::launch::{self, UpOptions};
 use crate::output;

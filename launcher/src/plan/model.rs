@@ -10,11 +10,19 @@
 //! - Optional fields are `None`/empty when the spec leaves them unset, and are
 //!   then left out of the JSON; collections are kept in a stable order.
 //!
+//! The parts a spec states directly (volumes, health checks, secrets, ...)
+//! live in `crate::ecs_parts`, below `spec`, and are re-exported here.
+//!
 //! Nothing here performs I/O. `aws/ecs.rs` maps these types onto the SDK's.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::ecs_parts::{
+    Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, FirelensConfiguration, HealthCheck,
+    MountPoint, Secret, Ulimit, Volume,
+};
 
 /// Everything `vanish render` prints and `vanish up` executes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,14 +59,6 @@ pub struct Meta {
     pub log_group: String,
     /// The region the awslogs configuration names.
     pub region: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Capacity {
-    #[default]
-    Fargate,
-    Spot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,13 +118,6 @@ pub struct Tag {
 pub struct KeyValue {
     pub name: String,
     pub value: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Secret {
-    pub name: String,
-    pub value_from: String,
 }
 
 /// One container: a compose service.
@@ -213,16 +206,6 @@ pub struct SystemControl {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FirelensConfiguration {
-    /// `fluentd` or `fluentbit`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub options: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct KernelCapabilities {
     /// Fargate allows only `SYS_PTRACE`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -245,33 +228,10 @@ pub struct PortMapping {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HealthCheck {
-    /// `["CMD", ...]` or `["CMD-SHELL", "..."]`.
-    pub command: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retries: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_period: Option<i32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct ContainerDependency {
     pub container_name: String,
     /// `START`, `COMPLETE`, `SUCCESS` or `HEALTHY`.
     pub condition: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Ulimit {
-    pub name: String,
-    pub soft_limit: i32,
-    pub hard_limit: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -299,49 +259,6 @@ pub struct LogConfiguration {
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryCredentials {
     pub credentials_parameter: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MountPoint {
-    pub source_volume: String,
-    pub container_path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read_only: Option<bool>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Volume {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub efs_volume_configuration: Option<EfsVolumeConfiguration>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EfsVolumeConfiguration {
-    pub file_system_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub root_directory: Option<String>,
-    /// `ENABLED` or `DISABLED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transit_encryption: Option<String>,
-    /// The port for traffic between the host and EFS (with transit encryption).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transit_encryption_port: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorization_config: Option<EfsAuthorizationConfig>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EfsAuthorizationConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_point_id: Option<String>,
-    /// `ENABLED` or `DISABLED`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iam: Option<String>,
 }
 
 /// `RunTask` input. `task_definition` is the family; `up` pins the revision.

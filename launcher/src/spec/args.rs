@@ -1,7 +1,7 @@
 //! The flags that select and adjust a spec; shared by `vanish render` and `vanish up`.
 //!
 //! Invariant: every flag has an environment mirror. `--region`, `--profile`
-//! and `--endpoint-url` are global (`cli::Global`), not here. `VANISH_TTL` and
+//! and `--endpoint-url` are global (`global::Global`), not here. `VANISH_TTL` and
 //! `VANISH_GRACE` (and `VANISH_IDLE`) double as the contract names vanish sets
 //! in containers; as the launcher's own mirrors they mean the same thing.
 

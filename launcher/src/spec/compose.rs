@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::diag::{Diagnostics, Loc};
-use crate::plan::model::{EfsVolumeConfiguration, MountPoint, Ulimit, Volume};
+use crate::ecs_parts::{EfsVolumeConfiguration, MountPoint, Ulimit, Volume};
 use crate::spec::healthcheck::{self, Dialect};
 use crate::spec::model::{Dependency, Located, Logging, Port, Protocol, Service, Spec};
 use crate::spec::read::{self, Ctx};

@@ -13,7 +13,7 @@
 //!   image's own HEALTHCHECK), never silently dropped.
 
 use crate::diag::{Diagnostics, Loc};
-use crate::plan::model::HealthCheck;
+use crate::ecs_parts::HealthCheck;
 use crate::spec::read::{self, Ctx};
 use crate::spec::units;
 use crate::spec::yaml::{Kind, Node};

@@ -39,8 +39,8 @@ pub use args::SpecArgs;
 pub use gather::{Gathered, Input, gather};
 
 use crate::diag::Diagnostics;
+use crate::ecs_parts::Capacity;
 use crate::mask;
-use crate::plan::model::Capacity;
 use model::{Located, Spec};
 use yaml::{Kind, Node, Source};
 
@@ -50,7 +50,7 @@ pub struct LoadContext {
     pub now: SystemTime,
     pub env: BTreeMap<String, String>,
     pub cwd: PathBuf,
-    /// The region from `--region`/`AWS_REGION` (`cli::Global`).
+    /// The region from `--region`/`AWS_REGION` (`global::Global`).
     pub region: Option<String>,
 }
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::Loc;
-use crate::plan::model::{Capacity, FirelensConfiguration, MountPoint, Secret, Ulimit, Volume};
+use crate::ecs_parts::{Capacity, FirelensConfiguration, MountPoint, Secret, Ulimit, Volume};
 
 /// A value and where it was written (`None`: a flag or the environment).
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +125,7 @@ pub struct Service {
     pub ports: Vec<Located<Port>>,
     /// `expose:`: reachable inside the task only.
     pub expose: Vec<Located<Port>>,
-    pub health_check: Option<crate::plan::model::HealthCheck>,
+    pub health_check: Option<crate::ecs_parts::HealthCheck>,
     pub depends_on: Vec<Dependency>,
     pub working_dir: Option<String>,
     pub user: Option<String>,

@@ -10,7 +10,7 @@
 //! the one reader shared with compose (`spec::healthcheck`).
 
 use crate::diag::Diagnostics;
-use crate::plan::model::{
+use crate::ecs_parts::{
     Capacity, EfsAuthorizationConfig, EfsVolumeConfiguration, FirelensConfiguration, Secret, Volume,
 };
 use crate::spec::healthcheck::{self, Dialect};
