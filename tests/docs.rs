@@ -99,7 +99,10 @@ impl Docs {
         for e in dir {
             let p = e.expect("docs/ entry").path();
             if p.extension().is_some_and(|x| x == "md") {
-                let name = format!("docs/{}", p.file_name().unwrap().to_string_lossy());
+                let name = format!(
+                    "docs/{}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                );
                 pages.insert(name, read(&p));
             }
         }
@@ -528,35 +531,38 @@ fn compare_options(
     for o in opts {
         if let Some(long) = &o.long {
             let flag = format!("--{long}");
-            let Some(r) = rows.iter().find(|r| r.flags.contains(&flag)) else {
+            let with: Vec<&&Row> = rows.iter().filter(|r| r.flags.contains(&flag)).collect();
+            if with.is_empty() {
                 problems.push(format!("{page}: `{what} {flag}` is not documented"));
-                continue;
-            };
-            if let Some(s) = o.short
-                && !r.flags.contains(&format!("-{s}"))
-            {
-                problems.push(format!(
-                    "{page}: `{what} {flag}`: its short form `-{s}` is not named"
-                ));
             }
-            if r.env != o.env {
-                problems.push(format!(
-                    "{page}: `{what} {flag}`: the docs say variable {:?}, the binary says {:?}",
-                    r.env, o.env
-                ));
-            }
-            if let Some(d) = &o.default
-                && !r.text.contains(d.as_str())
-            {
-                problems.push(format!(
-                    "{page}: `{what} {flag}`: the default `{d}` is not named"
-                ));
-            }
-            for v in &o.possible {
-                if !r.text.contains(v.as_str()) {
+            for r in with {
+                if let Some(s) = o.short
+                    && !r.flags.contains(&format!("-{s}"))
+                {
                     problems.push(format!(
-                        "{page}: `{what} {flag}`: the value `{v}` is not named"
+                        "{page}: `{what} {flag}`: its short form `-{s}` is not named"
                     ));
+                }
+                if r.env != o.env {
+                    problems.push(format!(
+                        "{page}: `{what} {flag}`: the docs say variable {}, the binary says {}",
+                        r.env.as_deref().unwrap_or("none"),
+                        o.env.as_deref().unwrap_or("none")
+                    ));
+                }
+                if let Some(d) = &o.default
+                    && !r.text.contains(d.as_str())
+                {
+                    problems.push(format!(
+                        "{page}: `{what} {flag}`: the default `{d}` is not named"
+                    ));
+                }
+                for v in &o.possible {
+                    if !r.text.contains(v.as_str()) {
+                        problems.push(format!(
+                            "{page}: `{what} {flag}`: the value `{v}` is not named"
+                        ));
+                    }
                 }
             }
         } else if let Some(p) = &o.positional {
@@ -577,19 +583,18 @@ fn compare_options(
     }
     for r in rows {
         for f in &r.flags {
-            match opts.iter().find(|o| o.has_flag(f)) {
-                None => problems.push(format!(
+            if !opts.iter().any(|o| o.has_flag(f)) {
+                problems.push(format!(
                     "{page}: `{what} {f}` is documented but does not exist"
-                )),
-                Some(o) if f.starts_with("--") || o.long.is_none() => {
-                    if o.env != r.env {
-                        problems.push(format!(
-                            "{page}: `{what} {f}`: documented with variable {:?}, the binary has {:?}",
-                            r.env, o.env
-                        ));
-                    }
-                }
-                Some(_) => {}
+                ));
+            } else if let Some(o) = opts.iter().find(|o| o.has_flag(f) && o.long.is_none())
+                && o.env != r.env
+            {
+                problems.push(format!(
+                    "{page}: `{what} {f}`: the docs say variable {}, the binary says {}",
+                    r.env.as_deref().unwrap_or("none"),
+                    o.env.as_deref().unwrap_or("none")
+                ));
             }
         }
         if r.flags.is_empty()
