@@ -2,7 +2,7 @@
 //! `tests/fixtures/ecs-cli/` is our own fixture in the shape of one case of
 //! ecs-cli's `convert_task_definition_test.go` or `ecs_params_reader_test.go`,
 //! with an `expect` file stating what ecs-cli did or what ECS accepts (and,
-//! where vanish deliberately differs, why: README "Where vanish differs from
+//! where vanish deliberately differs, why: docs/spec.md "Where vanish differs from
 //! ecs-cli"). Each case also has golden stdout and stderr
 //! (`VANISH_UPDATE_GOLDEN=1` regenerates them).
 

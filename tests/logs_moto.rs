@@ -221,7 +221,7 @@ fn an_interrupted_run_stops_its_task_and_is_exit_143() {
         .expect("kill");
     assert!(term.success());
     let out = wait(child, Duration::from_secs(60));
-    // SIGTERM is exit 143 (issue 12; README "Exit codes").
+    // SIGTERM is exit 143 (issue 12; docs/cli.md "Exit codes").
     assert_eq!(out.code(), 143, "{out:?}");
     assert!(
         out.stderr

@@ -1,7 +1,8 @@
 //! The contract between `vanish` (the launcher) and `vanish-init` (PID 1).
 //!
 //! This module is the single place where the names shared by the two programs
-//! are defined; the README's "Contract" section documents them and the
+//! are defined; the README's "The contract" section documents them (tests/docs.rs
+//! checks that table against this file) and the
 //! end-to-end tests prove the supervisor accepts what the launcher writes.
 //!
 //! Invariants:

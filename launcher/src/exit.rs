@@ -1,4 +1,5 @@
-//! Exit codes of `vanish`, one typed enum, documented in the README.
+//! Exit codes of `vanish`, one typed enum, documented in docs/cli.md ("Exit codes";
+//! tests/docs.rs checks the table against `Exit::code`).
 //!
 //! Invariant: every way the process ends maps to exactly one of these codes;
 //! `vanish run` alone passes through the container's own exit status. A
