@@ -6,6 +6,10 @@
 #
 #   scripts/dist.sh                 # everything, both architectures
 #   scripts/dist.sh --init-only     # only vanish-init (binaries + image): the fast part CI runs
+#   scripts/dist.sh --cli-test-image  # CI's test build of the CLI image (x86_64 unless --arch):
+#                                   # the launcher built with the fast `ci-image` cargo
+#                                   # profile, everything under dist/test/, the image tagged
+#                                   # vanish:<version>-<arch>-ci-test: never a release artifact
 #   scripts/dist.sh --no-images     # no docker builds (dist/image/ is still made)
 #   scripts/dist.sh --arch aarch64  # one architecture (x86_64 or aarch64; repeatable)
 #   scripts/dist.sh --manifest      # also a multi-arch manifest list per image, pushed to a
@@ -21,6 +25,16 @@
 #   vanish-init:<version>-<arch>    FROM scratch, just /vanish-init (for COPY --from=)
 #   vanish:<version>-<arch>         FROM scratch: /usr/local/bin/vanish, CA roots
 #                                   (Debian's ca-certificates), busybox for CI shells
+#
+# --cli-test-image makes the CLI image that CI's container tests run (tests/dist_images.rs,
+# tests/gitlab_ci.rs) without the release build's optimisation time: the same Dockerfile,
+# contents and smoke tests, but the launcher is a `ci-image` build (the dev profile,
+# unoptimised, stripped; see Cargo.toml). Cold, it cost 681 CPU-seconds (601 s user, 81 s
+# system: 37.6 min of wall time on the 2 shared cores at a mean load of 9.7); warm, 3 s.
+# So that it cannot pass for a release: its files are under dist/test/
+# (dist/test/vanish-linux-<arch>, dist/test/SHA256SUMS, dist/test/image/), which the
+# release workflow never reads; its tag ends in -ci-test (vanish:<version>-<arch>-ci-test);
+# and it carries the labels vanish.test-image=true and vanish.build-profile=ci-image.
 #
 # How the cross build works (measured; see the commit that introduced it):
 # - Pure Rust links with rust-lld and Rust's own self-contained musl, for
@@ -44,12 +58,14 @@ die() { printf 'dist.sh: error: %s\n' "$*" >&2; exit 1; }
 usage() { printf 'dist.sh: error: %s (see --help)\n' "$*" >&2; exit 2; }
 
 init_only=0
+cli_test=0
 images=1
 manifest=0
 archs=()
 while [ $# -gt 0 ]; do
   case $1 in
     --init-only) init_only=1 ;;
+    --cli-test-image) cli_test=1 ;;
     --no-images) images=0 ;;
     --manifest) manifest=1 ;;
     --arch) [ $# -ge 2 ] || usage "--arch needs x86_64 or aarch64"; archs+=("$2"); shift ;;
@@ -59,12 +75,25 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ "$cli_test" = 1 ]; then
+  [ "$init_only" = 0 ] || usage "--cli-test-image and --init-only exclude each other"
+  [ "$manifest" = 0 ] || usage "--manifest is for release images, not --cli-test-image"
+  [ ${#archs[@]} -gt 0 ] || archs=(x86_64)
+fi
 [ ${#archs[@]} -gt 0 ] || archs=(x86_64 aarch64)
 for a in "${archs[@]}"; do
   case $a in x86_64|aarch64) ;; *) usage "--arch $a: expected x86_64 or aarch64" ;; esac
 done
 
 dist=${VANISH_DIST_DIR:-$root/dist}
+# The launcher's cargo profile, and what marks a test build (see the header).
+launcher_profile=release
+tag_suffix=""
+if [ "$cli_test" = 1 ]; then
+  dist=$dist/test
+  launcher_profile=ci-image
+  tag_suffix=-ci-test
+fi
 prefix=${VANISH_IMAGE_PREFIX:-vanish-dist/}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
@@ -99,18 +128,21 @@ mkdir -p "$dist"
 # --- build ---------------------------------------------------------------------
 # vanish-init with fat LTO (the size profile: every byte ships in every
 # review-app image); the launcher with the workspace's release profile (no
-# LTO: a fast build, see Cargo.toml). Separate target dirs, so that neither
-# build invalidates the other's dependencies.
+# LTO: a fast build, see Cargo.toml), or with --cli-test-image the ci-image
+# profile. Separate target dirs, so that neither build invalidates the
+# other's dependencies.
 for a in "${archs[@]}"; do
   triple=$a-unknown-linux-musl
-  log "cargo build --release -p vanish-init --target $triple (fat LTO)"
-  CARGO_PROFILE_RELEASE_LTO=fat \
-    cargo build --release --locked -p vanish-init --target "$triple" --target-dir "$target_dir/dist-init"
-  install -m 0755 "$target_dir/dist-init/$triple/release/vanish-init" "$dist/vanish-init-linux-$a"
+  if [ "$cli_test" = 0 ]; then
+    log "cargo build --release -p vanish-init --target $triple (fat LTO)"
+    CARGO_PROFILE_RELEASE_LTO=fat \
+      cargo build --release --locked -p vanish-init --target "$triple" --target-dir "$target_dir/dist-init"
+    install -m 0755 "$target_dir/dist-init/$triple/release/vanish-init" "$dist/vanish-init-linux-$a"
+  fi
   [ "$init_only" = 1 ] && continue
-  log "cargo build --release -p vanish --target $triple"
-  cargo build --release --locked -p vanish --target "$triple" --target-dir "$target_dir"
-  install -m 0755 "$target_dir/$triple/release/vanish" "$dist/vanish-linux-$a"
+  log "cargo build --profile $launcher_profile -p vanish --target $triple"
+  cargo build --profile "$launcher_profile" --locked -p vanish --target "$triple" --target-dir "$target_dir"
+  install -m 0755 "$target_dir/$triple/$launcher_profile/vanish" "$dist/vanish-linux-$a"
 done
 
 # --- smoke tests ---------------------------------------------------------------
@@ -165,8 +197,9 @@ smoke_one() { # arch binary-name; prints a transcript that must match across arc
       ;;
   esac
 }
-names=(vanish-init)
-[ "$init_only" = 1 ] || names+=(vanish)
+names=(vanish-init vanish)
+[ "$init_only" = 0 ] || names=(vanish-init)
+[ "$cli_test" = 0 ] || names=(vanish)
 for name in "${names[@]}"; do
   first=""
   for a in "${archs[@]}"; do
@@ -222,8 +255,11 @@ busybox_for() { # arch → path of a static busybox for it
 for a in "${archs[@]}"; do
   ctx=$dist/image/$(docker_arch "$a")
   rm -rf "$ctx"
-  mkdir -p "$ctx/init"
-  cp "$dist/vanish-init-linux-$a" "$ctx/init/vanish-init"
+  mkdir -p "$ctx"
+  if [ "$cli_test" = 0 ]; then
+    mkdir -p "$ctx/init"
+    cp "$dist/vanish-init-linux-$a" "$ctx/init/vanish-init"
+  fi
   [ "$init_only" = 1 ] && continue
   mkdir -p "$ctx/cli/bin" "$ctx/cli/usr/local/bin" "$ctx/cli/etc/ssl/certs" "$ctx/cli/tmp"
   chmod 1777 "$ctx/cli/tmp"
@@ -243,14 +279,16 @@ docker version --format '{{.Server.Version}}' >/dev/null || die "no Docker engin
 images_built=()
 for a in "${archs[@]}"; do
   da=$(docker_arch "$a")
-  for image in vanish-init vanish; do
-    [ "$image" = vanish ] && [ "$init_only" = 1 ] && continue
-    tag=${prefix}$image:$version-$da
+  for image in "${names[@]}"; do
+    tag=${prefix}$image:$version-$da$tag_suffix
+    labels=()
+    [ "$cli_test" = 0 ] || labels=(--label vanish.test-image=true --label "vanish.build-profile=$launcher_profile"
+      --label "org.opencontainers.image.description=vanish CLI: a CI test build ($launcher_profile profile), not a release")
     # The classic builder commits `ARG` as a step of the engine's own
     # platform, and then refuses to COPY onto it for another one (Docker
     # 20.10); so it gets the Dockerfile with TARGETARCH already substituted.
     sed "/^ARG TARGETARCH\$/d; s/\${TARGETARCH}/$da/g" "packaging/docker/$image.Dockerfile" \
-      | docker build -q --platform "linux/$da" -f - -t "$tag" "$dist/image" >/dev/null 2>"$dist/image/build.log" \
+      | docker build -q --platform "linux/$da" ${labels[@]+"${labels[@]}"} -f - -t "$tag" "$dist/image" >/dev/null 2>"$dist/image/build.log" \
       || die "docker build $tag failed: $(cat "$dist/image/build.log")"
     images_built+=("$tag")
   done

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need, idempotently (a second run does
-# nothing): Debian packages, the musl target, and a venv in .venv with
-# tests/requirements.txt (moto's server, linters). Sourced by scripts/test.sh
-# and scripts/demo.sh; exports VANISH_MOTO_SERVER.
+# nothing): Debian packages, the musl target, a venv in .venv with
+# tests/requirements.txt (moto's server, linters), and gitlab-ci-local (npm,
+# pinned by tests/support/gitlab-ci-local/package-lock.json) in .tools/.
+# Sourced by scripts/test.sh and scripts/demo.sh; exports VANISH_MOTO_SERVER
+# and VANISH_GITLAB_CI_LOCAL.
 #
 # Needs a Debian-like machine with Rust (rustup); root or sudo for apt.
 set -euo pipefail
@@ -14,7 +16,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 # 1. Debian packages the tests run (docker.io: the real engine for the container
 #    tests and the demo, started by scripts/docker.sh; qemu-user-static: ARM64).
 apt_pkgs=(busybox-static util-linux coreutils dash procps nginx-light python3 python3-venv
-          docker.io qemu-user-static clang llvm)  # clang, llvm: ring's C for musl (scripts/dist.sh)
+          docker.io qemu-user-static clang llvm  # clang, llvm: ring's C for musl (scripts/dist.sh)
+          rsync)  # gitlab-ci-local copies the checkout and artifacts with it (tests/gitlab_ci.rs)
+# Node.js and npm for gitlab-ci-local: the machine's own if it has them (this
+# machine kind ships Node.js 20 with npm), else Debian's.
+command -v npm >/dev/null 2>&1 || apt_pkgs+=(nodejs npm)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -50,3 +56,27 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 export VANISH_MOTO_SERVER="$venv/bin/moto_server"
+
+# 4. gitlab-ci-local, which runs the GitLab component's jobs on the local Docker
+#    engine (tests/gitlab_ci.rs): `npm ci` from the committed lock file into
+#    .tools/gitlab-ci-local (project-local, never global; .tools/ ignores
+#    itself). 4.73.0 is the newest that runs on Node.js 20 (4.74 needs 22);
+#    its dependencies need Node.js >= 20.19.
+tools="$root/.tools"
+gcl_src="$root/tests/support/gitlab-ci-local"
+gcl_dir="$tools/gitlab-ci-local"
+mkdir -p "$tools"
+[ -f "$tools/.gitignore" ] || printf '*\n' > "$tools/.gitignore"
+want=$(cat "$gcl_src/package.json" "$gcl_src/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [ ! -x "$gcl_dir/node_modules/.bin/gitlab-ci-local" ] || [ "$(cat "$gcl_dir/.lock.sha" 2>/dev/null)" != "$want" ]; then
+  log "installing gitlab-ci-local into $gcl_dir"
+  rm -rf "$gcl_dir"
+  mkdir -p "$gcl_dir"
+  cp "$gcl_src/package.json" "$gcl_src/package-lock.json" "$gcl_dir/"
+  if (cd "$gcl_dir" && npm ci --no-audit --no-fund --loglevel=error >&2); then
+    echo "$want" > "$gcl_dir/.lock.sha"
+  else
+    log "npm ci failed: tests/gitlab_ci.rs will SKIP (and fail under CI=true)"
+  fi
+fi
+export VANISH_GITLAB_CI_LOCAL="$gcl_dir/node_modules/.bin/gitlab-ci-local"
