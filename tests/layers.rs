@@ -48,6 +48,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("interrupt", 6),
     ("logging", 6),
     ("mask", 6),
+    // The result on stdout; a closed pipe is not an error.
+    ("stdout", 6),
     // The ECS request parts that spec reads and plan places (plan::model
     // re-exports them); imports nothing from the crate.
     ("ecs_parts", 6),

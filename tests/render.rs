@@ -230,3 +230,52 @@ fn environment_wins_over_dot_env_and_names_come_from_ci() {
         out.stdout
     );
 }
+
+/// A reader that stops early (`vanish render | head -1`) is not a failure:
+/// no panic ("failed printing to stdout"), exit 0, and stderr exactly as
+/// with a reader that reads everything. The pipe's read end is closed before
+/// vanish starts, so every write meets EPIPE.
+#[test]
+fn a_closed_stdout_is_not_a_failure() {
+    let dir = workspace_root().join("examples/review-app");
+    for args in [vec!["render"], vec!["iam-policy"]] {
+        let command = |stdout: std::process::Stdio| {
+            let mut cmd = std::process::Command::new(vanish_e2e::bin("vanish"));
+            cmd.current_dir(&dir)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("VANISH_NOW", NOW)
+                .env("AWS_REGION", "eu-west-1")
+                .env("CI_MERGE_REQUEST_IID", "42")
+                .env(
+                    "VANISH_EXECUTION_ROLE_ARN",
+                    "arn:aws:iam::123456789012:role/x",
+                )
+                .args(&args)
+                .stdin(std::process::Stdio::null())
+                .stdout(stdout)
+                .stderr(std::process::Stdio::piped());
+            cmd
+        };
+        let full = vanish_e2e::wait(
+            command(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn vanish"),
+            std::time::Duration::from_secs(30),
+        );
+        assert_eq!(full.code(), 0, "vanish {args:?}: {}", full.stderr);
+        assert!(!full.stdout.is_empty(), "vanish {args:?} printed nothing");
+
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let closed = vanish_e2e::wait(
+            command(writer.into()).spawn().expect("spawn vanish"),
+            std::time::Duration::from_secs(30),
+        );
+        assert_eq!(
+            (closed.code(), closed.stderr.as_str()),
+            (0, full.stderr.as_str()),
+            "vanish {args:?} with a closed stdout"
+        );
+    }
+}

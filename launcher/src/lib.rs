@@ -37,4 +37,5 @@ pub mod pace;
 pub mod plan;
 pub mod progress;
 pub mod spec;
+pub mod stdout;
 pub mod wait;

@@ -12,6 +12,7 @@ use crate::apps::names;
 use crate::aws::{Clients, ecs};
 use crate::exit::{Exit, Failure};
 use crate::global::Global;
+use crate::stdout;
 use crate::wait::backoff;
 
 #[derive(Debug, clap::Args)]
@@ -76,7 +77,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     for a in &chosen {
         match ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &args.reason).await {
             Ok(()) => {
-                println!("stopped {}  {}", a.name, a.task_arn);
+                stdout::println(&format!("stopped {}  {}", a.name, a.task_arn))?;
                 arns.push(a.task_arn.clone());
             }
             Err(f) => {

@@ -10,12 +10,13 @@
 //! - stdout is exactly the JSON document (or, with `--explain`, one line per
 //!   action); problems with the options go to stderr, all at once, exit 2.
 
-use std::io::Write;
+use anyhow::Context;
 
 use crate::aws::operations::OPERATIONS;
 use crate::exit::{Exit, Failure};
 use crate::global::Global;
 use crate::iam::{self, DEFAULT_LOG_GROUP, Scope, ScopeInput};
+use crate::stdout;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -71,17 +72,9 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     } else {
         serde_json::to_string_pretty(&iam::policy(OPERATIONS, &scope))? + "\n"
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // `vanish iam-policy | head` is not a failure.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(anyhow::Error::new(e).context("writing the policy to stdout"))
-        }
-        _ => Ok(Exit::Ok),
-    }
+    // `vanish iam-policy | head` is not a failure.
+    stdout::print(&text).context("writing the policy to stdout")?;
+    Ok(Exit::Ok)
 }
 
 /// `service:Action  why`, one line each, in the list's order.

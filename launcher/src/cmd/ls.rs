@@ -12,6 +12,7 @@ use crate::aws::{Clients, ec2, ecs, tasks};
 use crate::exit::Exit;
 use crate::global::Global;
 use crate::net;
+use crate::stdout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -122,11 +123,11 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     let clients = Clients::new(&global.aws()).await?;
     let apps = apps(&clients, &args.cluster).await?;
     match args.output {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&apps)?),
+        Format::Json => stdout::println(&serde_json::to_string_pretty(&apps)?)?,
         Format::Text if apps.is_empty() => {
             tracing::info!(cluster = %args.cluster, "no review apps running")
         }
-        Format::Text => print!("{}", table(&apps, SystemTime::now())),
+        Format::Text => stdout::print(&table(&apps, SystemTime::now()))?,
     }
     Ok(Exit::Ok)
 }

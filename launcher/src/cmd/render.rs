@@ -14,6 +14,7 @@ use crate::mask;
 pub use crate::mask::{MASK, looks_secret};
 use crate::plan::Plan;
 use crate::spec::{LoadContext, SpecArgs};
+use crate::stdout;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,7 +43,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
         Some("run-task") => to_text(&plan.run_task, &args.output)?,
         _ => to_text(&plan, &args.output)?,
     };
-    println!("{text}");
+    stdout::println(&text)?;
     Ok(Exit::Ok)
 }
 

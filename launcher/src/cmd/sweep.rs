@@ -12,6 +12,7 @@ use crate::apps::{App, due_for_sweep, short};
 use crate::aws::{Clients, ecs};
 use crate::exit::{Exit, Failure};
 use crate::global::Global;
+use crate::stdout;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,12 +37,12 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
     for (a, late) in &due {
         let exp = a.expires_at.as_deref().unwrap_or("-");
         if args.dry_run {
-            println!(
+            stdout::println(&format!(
                 "would stop {}  {}  expired {exp} ({} ago)",
                 a.name,
                 a.task_arn,
                 short(*late)
-            );
+            ))?;
         } else {
             let reason = format!("expired at {exp} (vanish sweep)");
             if let Err(f) = ecs::stop_task(&clients.ecs, &args.cluster, &a.task_arn, &reason).await
@@ -50,12 +51,12 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<Exit> {
                 failed.push(a.task_arn.clone());
                 continue;
             }
-            println!(
+            stdout::println(&format!(
                 "stopped {}  {}  expired {exp} ({} ago)",
                 a.name,
                 a.task_arn,
                 short(*late)
-            );
+            ))?;
         }
     }
     tracing::info!(
