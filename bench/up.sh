@@ -16,6 +16,9 @@
 # --no-replace` with the default VPC (no subnets in the plan): median time,
 # requests per up, and requests and time before RunTask arrives (the critical
 # path). No aws CLI needed. Output also in bench/out/up-latency.txt.
+# UP_FLAGS overrides the flags of the measured `up` (default: --no-wait
+# --no-replace), e.g. UP_FLAGS=--no-wait to compare with a build older than
+# --no-replace (VANISH_BIN=/path/to/old/vanish).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-10}
@@ -84,23 +87,24 @@ PY
   proxy_pid=$!
   for _ in $(seq 1 200); do grep -q listening "$work/proxy.out" 2>/dev/null && break; sleep 0.05; done
   pport=$(awk '{print $2}' "$work/proxy.out")
-  "$vanish" -q up --no-wait --no-replace --plan "$work/plan-dv.json" > /dev/null   # warm-up, registers
+  read -r -a up_flags <<< "${UP_FLAGS:---no-wait --no-replace}"
+  "$vanish" -q up "${up_flags[@]}" --plan "$work/plan-dv.json" > /dev/null   # warm-up, registers
   : > "$work/v.txt"; : > "$work/per.txt"
   for _ in $(seq 1 "$runs"); do
     : > "$work/requests.log"
     t0=$(date +%s%3N)
-    AWS_ENDPOINT_URL=http://127.0.0.1:$pport "$vanish" -q up --no-wait --no-replace --plan "$work/plan-dv.json" > /dev/null
+    AWS_ENDPOINT_URL=http://127.0.0.1:$pport "$vanish" -q up "${up_flags[@]}" --plan "$work/plan-dv.json" > /dev/null
     t1=$(date +%s%3N)
     echo $(( t1 - t0 )) >> "$work/v.txt"
     # requests in total, requests before RunTask, ms from start to RunTask's arrival
     awk -v t0="$t0" '{n++} $1=="ecs:RunTask" && !r {r=n-1; at=$3-t0} END {print n, r, at}' "$work/requests.log" >> "$work/per.txt"
   done
-  "$venv/bin/python" - "$work/v.txt" "$work/per.txt" "$runs" "$LATENCY_MS" "$vanish" <<'PY' | tee "$out/up-latency.txt"
+  "$venv/bin/python" - "$work/v.txt" "$work/per.txt" "$runs" "$LATENCY_MS" "$vanish" "${up_flags[*]}" <<'PY' | tee "$out/up-latency.txt"
 import statistics, sys
 v = [int(x) for x in open(sys.argv[1])]
 per = [tuple(int(y) for y in l.split()) for l in open(sys.argv[2])]
 print(f"runs: {sys.argv[3]}, simulated round trip {sys.argv[4]} ms (fault proxy), vanish binary: {sys.argv[5]}")
-print(f"vanish up --no-wait --no-replace, default VPC: median {statistics.median(v)} ms (min {min(v)}, max {max(v)})")
+print(f"vanish up {sys.argv[6]}, default VPC: median {statistics.median(v)} ms (min {min(v)}, max {max(v)})")
 print(f"requests per up: {per[0][0]}; before RunTask: {per[0][1]}; RunTask arrives after median {statistics.median(p[2] for p in per)} ms")
 PY
   exit 0
