@@ -756,8 +756,8 @@ impl TaskSeen {
 mod tests {
     //! The transition table: every phase × {interrupt, timeout, STOPPED,
     //! missing ENI, throttled}, for `--wait` and for `--no-wait`; the health
-    //! phase probe by probe; and the paths the mocked suite used to walk
-    //! call by call.
+    //! phase probe by probe; and the scenarios the mocked suite used to walk
+    //! call by call (each row says which mocked test it replaces).
     use super::*;
 
     const S: fn(u64) -> Duration = Duration::from_secs;
@@ -1457,5 +1457,160 @@ mod tests {
         // --no-wait: the one look, then replacement, whatever the plan says.
         let mut m = at(Phase::Starting, no_wait());
         assert_eq!(m.observe(ip(Some("3.3.3.3")), S(1)), Step::Replace);
+    }
+
+    // ---- the scenarios launcher/tests/up_mocked.rs used to walk ----
+
+    /// Was `stopped_with_cannot_pull_container_error_is_exit_1_with_reasons`:
+    /// PENDING, then STOPPED with TaskFailedToStart; the report, exactly.
+    #[test]
+    fn stopped_with_cannot_pull_container_error_is_exit_1_with_reasons() {
+        use Observation as O;
+        use aws_sdk_ecs::types::{Container, Task, TaskStopCode};
+        let task = Task::builder()
+            .task_arn(ARN)
+            .last_status("STOPPED")
+            .stop_code(TaskStopCode::TaskFailedToStart)
+            .stopped_reason("Task failed to start")
+            .containers(
+                Container::builder()
+                    .name("web")
+                    .reason(
+                        "CannotPullContainerError: pull image manifest has been retried 5 time(s)",
+                    )
+                    .build(),
+            )
+            .containers(Container::builder().name("sidecar").exit_code(137).build())
+            .build();
+        let mut m = Machine::new(Config {
+            health: None,
+            ..cfg()
+        });
+        m.observe(O::SetupDone, S(0));
+        m.observe(
+            O::Launched(seen(Status::Starting("PROVISIONING".into()), false)),
+            S(0),
+        );
+        assert_eq!(
+            m.observe(starting("PENDING", true), S(0)),
+            Step::LookupEni("eni-1".into())
+        );
+        assert_eq!(m.observe(O::EniMissing, S(0)), Step::Sleep(S(1)));
+        assert_eq!(m.observe(O::Slept, S(1)), Step::Describe);
+        let step = m.observe(O::Described(TaskSeen::from_task(&task)), S(1));
+        assert!(matches!(step, Step::FailStopped(_)), "{step:?}");
+        assert_eq!(
+            rendered(&step),
+            "error: task t1 stopped before it was up\n  stopCode: TaskFailedToStart\n  stoppedReason: Task failed to start\n  container web: exitCode none, reason: CannotPullContainerError: pull image manifest has been retried 5 time(s)\n  container sidecar: exitCode 137"
+        );
+    }
+
+    /// Was `wait_timeout_is_exit_4_and_stops_the_task_only_when_asked`:
+    /// PENDING until `--wait 20s` runs out; backoff 1 s → 5 s; exit 4; the
+    /// task stopped only with `--stop-on-failure`.
+    #[test]
+    fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
+        use Observation as O;
+        for stop_on_failure in [false, true] {
+            let mut m = Machine::new(Config {
+                wait: Some(S(20)),
+                stop_on_failure,
+                health: None,
+                ..cfg()
+            });
+            m.observe(O::SetupDone, S(0));
+            let mut step = m.observe(
+                O::Launched(seen(Status::Starting("PROVISIONING".into()), false)),
+                S(0),
+            );
+            let (mut now, mut slept) = (S(0), Vec::new());
+            while step == Step::Describe {
+                step = m.observe(starting("PENDING", false), now);
+                if let Step::Sleep(d) = step {
+                    slept.push(d);
+                    now += d;
+                    step = m.observe(O::Slept, now);
+                }
+            }
+            assert_eq!(slept, [S(1), S(2), S(4), S(5), S(5)], "backoff 1s → 5s cap");
+            if stop_on_failure {
+                assert_eq!(
+                    step,
+                    Step::Stop {
+                        arn: ARN.into(),
+                        reason: "vanish up: wait timed out".into()
+                    }
+                );
+                step = m.observe(O::CleanedUp(Ok(Some(ARN.into()))), now);
+                assert_eq!(
+                    rendered(&step),
+                    format!(
+                        "error: task t1 not RUNNING after 20s\n  last status: PENDING\n  stopped {ARN}"
+                    )
+                );
+            } else {
+                assert_eq!(
+                    rendered(&step),
+                    "error: task t1 not RUNNING after 20s\n  last status: PENDING\n  hint: the task is left running until its TTL; `vanish down` stops it"
+                );
+            }
+            let Step::Fail(f) = step else { panic!() };
+            assert_eq!(f.code, Exit::WaitTimeout);
+        }
+    }
+
+    /// Was `interrupt_before_running_stops_the_task_after_running_leaves_it`:
+    /// Ctrl-C after two polls (the ENI known, no public IP yet).
+    #[test]
+    fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
+        use Observation as O;
+        for (status, stops, detail) in [
+            (
+                Status::Starting("PENDING".into()),
+                true,
+                format!("  stopped {ARN}"),
+            ),
+            (
+                Status::Running,
+                false,
+                "  the task t1 is RUNNING: left to its TTL".to_owned(),
+            ),
+        ] {
+            let mut m = at(Phase::InFlight, cfg());
+            let mut step = m.observe(
+                O::Launched(seen(Status::Starting("PROVISIONING".into()), false)),
+                S(0),
+            );
+            let (mut now, mut slept) = (S(0), 0);
+            while slept < 2 {
+                step = match step {
+                    Step::Describe => m.observe(O::Described(seen(status.clone(), true)), now),
+                    Step::LookupEni(_) => m.observe(O::EniMissing, now),
+                    Step::Sleep(d) => {
+                        slept += 1;
+                        now += d;
+                        m.observe(O::Slept, now)
+                    }
+                    other => panic!("{other:?}"),
+                };
+            }
+            step = m.observe(O::Interrupt(Signal::Int), now);
+            if stops {
+                assert_eq!(
+                    step,
+                    Step::Stop {
+                        arn: ARN.into(),
+                        reason: "launch interrupted".into()
+                    }
+                );
+                step = m.observe(O::CleanedUp(Ok(Some(ARN.into()))), now);
+            }
+            assert_eq!(
+                rendered(&step),
+                format!("error: interrupted (SIGINT)\n{detail}")
+            );
+            let Step::Fail(f) = step else { panic!() };
+            assert_eq!(f.code, Exit::Interrupted);
+        }
     }
 }
