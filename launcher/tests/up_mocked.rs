@@ -13,7 +13,6 @@ use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
 use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
 use aws_sdk_ecs::operation::register_task_definition::RegisterTaskDefinitionOutput;
 use aws_sdk_ecs::operation::run_task::RunTaskOutput;
-use aws_sdk_ecs::operation::stop_task::StopTaskOutput;
 use aws_sdk_ecs::types::{
     Attachment, Container, Failure as EcsFailure, KeyValuePair, Task, TaskDefinition, TaskStopCode,
 };
@@ -22,7 +21,7 @@ mod common;
 
 use vanish::aws::Clients;
 use vanish::exit::{self, Exit};
-use vanish::interrupt::{Signal, Signals};
+use vanish::interrupt::Signals;
 use vanish::launch::{self, Pace, UpOptions};
 use vanish::plan::model as m;
 use vanish::progress::Progress;
@@ -262,53 +261,6 @@ async fn provisioning_pending_running_with_the_eni_midway_and_the_ip_a_poll_late
 }
 
 #[tokio::test]
-async fn stopped_with_cannot_pull_container_error_is_exit_1_with_reasons() {
-    let describe = mock!(aws_sdk_ecs::Client::describe_tasks)
-        .sequence()
-        .output(|| DescribeTasksOutput::builder().tasks(task("PENDING", true)).build())
-        .output(|| {
-            DescribeTasksOutput::builder()
-                .tasks(
-                    Task::builder()
-                        .task_arn(ARN)
-                        .last_status("STOPPED")
-                        .stop_code(TaskStopCode::TaskFailedToStart)
-                        .stopped_reason("Task failed to start")
-                        .containers(
-                            Container::builder()
-                                .name("web")
-                                .reason("CannotPullContainerError: pull image manifest has been retried 5 time(s)")
-                                .build(),
-                        )
-                        .containers(Container::builder().name("sidecar").exit_code(137).build())
-                        .build(),
-                )
-                .build()
-        })
-        .build();
-    let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
-        .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
-    let mut rules = before_run();
-    rules.push(run_ok());
-    rules.push(describe);
-    let ecs: Vec<&Rule> = rules.iter().collect();
-    let buf = Buf::default();
-    let err = launch::up(
-        &clients(&ecs, &[&eni]),
-        plan(),
-        opts(&buf),
-        &mut Signals::channel().1,
-    )
-    .await
-    .expect_err("must fail");
-    assert_eq!(exit::code_of(&err), Exit::TaskFailed);
-    assert_eq!(
-        exit::render(&err),
-        "error: task t1 stopped before it was up\n  stopCode: TaskFailedToStart\n  stoppedReason: Task failed to start\n  container web: exitCode none, reason: CannotPullContainerError: pull image manifest has been retried 5 time(s)\n  container sidecar: exitCode 137"
-    );
-}
-
-#[tokio::test]
 async fn run_task_failures_are_reported_with_exit_1() {
     let run = mock!(aws_sdk_ecs::Client::run_task).then_output(|| {
         RunTaskOutput::builder()
@@ -404,95 +356,6 @@ async fn access_denied_is_exit_3_naming_the_iam_action() {
         exit::render(&err),
         "error: access denied: the AWS identity may not call ecs:RunTask\n  --> User: arn:aws:iam::1:user/ci is not authorized to perform: ecs:RunTask\n  hint: grant ecs:RunTask to the role or user vanish runs as"
     );
-}
-
-#[tokio::test]
-async fn wait_timeout_is_exit_4_and_stops_the_task_only_when_asked() {
-    for stop_on_failure in [false, true] {
-        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(|| {
-            DescribeTasksOutput::builder()
-                .tasks(task("PENDING", false))
-                .build()
-        });
-        let stop = mock!(aws_sdk_ecs::Client::stop_task)
-            .match_requests(|r| r.task() == Some(ARN))
-            .then_output(|| StopTaskOutput::builder().build());
-        let mut rules = before_run();
-        rules.push(run_ok());
-        rules.push(describe);
-        rules.push(stop);
-        let ecs: Vec<&Rule> = rules.iter().collect();
-        let mut o = opts(&Buf::default());
-        o.wait = Some(Duration::from_secs(20));
-        o.stop_on_failure = stop_on_failure;
-        let pace = o.pace.clone();
-        let err = launch::up(&clients(&ecs, &[]), plan(), o, &mut Signals::channel().1)
-            .await
-            .expect_err("must time out");
-        assert_eq!(exit::code_of(&err), Exit::WaitTimeout);
-        assert!(
-            exit::render(&err)
-                .starts_with("error: task t1 not RUNNING after 20s\n  last status: PENDING\n"),
-            "{}",
-            exit::render(&err)
-        );
-        assert_eq!(rules[5].num_calls(), usize::from(stop_on_failure));
-        let s = Duration::from_secs;
-        assert_eq!(
-            pace.slept(),
-            vec![s(1), s(2), s(4), s(5), s(5)],
-            "backoff 1s → 5s cap"
-        );
-    }
-}
-
-#[tokio::test]
-async fn interrupt_before_running_stops_the_task_after_running_leaves_it() {
-    for (status, stops, detail) in [
-        ("PENDING", 1, format!("  stopped {ARN}")),
-        (
-            "RUNNING",
-            0,
-            "  the task t1 is RUNNING: left to its TTL".to_string(),
-        ),
-    ] {
-        let describe = mock!(aws_sdk_ecs::Client::describe_tasks).then_output(move || {
-            DescribeTasksOutput::builder()
-                .tasks(task(status, true))
-                .build()
-        });
-        let eni = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
-            .then_output(|| DescribeNetworkInterfacesOutput::builder().build());
-        let stop = mock!(aws_sdk_ecs::Client::stop_task)
-            .match_requests(|r| r.task() == Some(ARN) && r.reason() == Some("launch interrupted"))
-            .then_output(|| StopTaskOutput::builder().build());
-        let mut rules = before_run();
-        rules.push(run_ok());
-        rules.push(describe);
-        rules.push(stop);
-        let ecs: Vec<&Rule> = rules.iter().collect();
-        let c = clients(&ecs, &[&eni]);
-        let o = opts(&Buf::default());
-        // The "Ctrl-C" arrives once the task has been seen (twice polled).
-        let pace = o.pace.clone();
-        let (tx, mut signals) = Signals::channel();
-        let sender = tokio::spawn(async move {
-            while pace.slept().len() < 2 {
-                tokio::task::yield_now().await;
-            }
-            let _ = tx.send(Signal::Int);
-        });
-        let err = launch::up(&c, plan(), o, &mut signals)
-            .await
-            .expect_err("interrupted");
-        sender.abort();
-        assert_eq!(exit::code_of(&err), Exit::Interrupted);
-        assert_eq!(
-            exit::render(&err),
-            format!("error: interrupted (SIGINT)\n{detail}")
-        );
-        assert_eq!(rules[5].num_calls(), stops, "{status}");
-    }
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ pub struct Args {
     /// How long to wait for RUNNING (and the health check).
     #[arg(long, env = "VANISH_WAIT", value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
     pub wait: Duration,
-    /// Return right after RunTask, without waiting for RUNNING.
+    /// Return right after RunTask, without waiting for RUNNING (--wait still bounds setup and RunTask).
     #[arg(long, env = "VANISH_NO_WAIT")]
     pub no_wait: bool,
     /// Keep a running task of the same name instead of replacing it.
@@ -109,7 +109,8 @@ pub async fn run(global: &Global, args: Args, signals: &mut Signals) -> anyhow::
         Progress::stderr(global.quiet),
     );
     opts.pace = pace;
-    opts.wait = (!args.no_wait).then_some(args.wait);
+    opts.wait = Some(args.wait);
+    opts.no_wait = args.no_wait;
     opts.replace = !args.no_replace;
     opts.stop_on_failure = args.stop_on_failure;
     opts.ip_wait = args.ip_wait;

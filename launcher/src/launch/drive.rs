@@ -4,9 +4,13 @@
 //!
 //! Invariants:
 //! - Every step is raced against the next signal and against `--wait`'s
-//!   deadline (whole launch, setup included); cleanup steps against the next
-//!   signal and the cleanup bound instead. Nothing here decides: the
-//!   machine does.
+//!   deadline (whole launch, setup included, under `--no-wait` too);
+//!   cleanup steps against the next signal and the cleanup bound instead.
+//!   When the deadline wins, the observation names the AWS calls the step
+//!   still had in flight (for setup and replacement, as `calls::Tracker`
+//!   lists them). Nothing here decides: the machine does.
+//! - A health probe is one HTTP GET raced against its own bound
+//!   (`health::PROBE_BOUND`, through `Pace`), the signals and the deadline.
 //! - RunTask's future is kept when an interrupt or the deadline cuts in, so
 //!   that recovery can still take its answer; failing that, the task is
 //!   found by its launch tag (`token::TAG_LAUNCH`).
@@ -18,9 +22,10 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_ecs::operation::run_task::RunTaskOutput;
 use aws_sdk_ecs::types::Task;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use super::machine::{Config, Machine, Observation, Step, TaskSeen};
+use super::calls::Tracker;
+use super::machine::{Calls, Config, HealthCheck, Machine, Observation, Step, TaskSeen};
 use super::token::TAG_LAUNCH;
 use super::{UpOptions, crash_logs, health, replace, setup};
 use crate::aws::{Clients, ecs, tasks};
@@ -68,11 +73,12 @@ fn failed(f: Failure) -> Observation {
     }
 }
 
-fn settle<T>(r: Raced<T>, done: impl FnOnce(T) -> Observation) -> Observation {
+/// The observation for a raced step; `calls` are what a timeout cut short.
+fn settle<T>(r: Raced<T>, calls: Calls, done: impl FnOnce(T) -> Observation) -> Observation {
     match r {
         Raced::Done(v) => done(v),
         Raced::Signal(s) => Observation::Interrupt(s),
-        Raced::Timeout => Observation::Timeout,
+        Raced::Timeout => Observation::Timeout(calls),
     }
 }
 
@@ -105,12 +111,20 @@ where
         .awsvpc_configuration
         .assign_public_ip
         == "ENABLED";
+    let health = match (&plan.vanish.health_path, plan.vanish.public.first()) {
+        (Some(path), Some(p)) => Some(HealthCheck {
+            port: p.port,
+            path: path.clone(),
+        }),
+        _ => None,
+    };
     let mut m = Machine::new(Config {
         wait: opts.wait,
+        no_wait: opts.no_wait,
         ip_wait: opts.ip_wait,
         wants_public,
         stop_on_failure: opts.stop_on_failure,
-        has_health: plan.vanish.health_path.is_some(),
+        health,
         poll_initial: opts.poll_initial,
         poll_cap: opts.poll_cap,
         one_off: opts.one_off,
@@ -138,6 +152,7 @@ where
         }
     };
 
+    let calls = Tracker::default();
     let mut td_arn = String::new();
     let mut run_plan: Option<Plan> = None;
     let mut inflight: Option<InFlight<'_>> = None;
@@ -153,8 +168,14 @@ where
         let now = pace.elapsed();
         let obs = match step {
             Step::Setup => {
-                let r = race(setup::prepare(clients, &mut plan), signals, deadline(now)).await;
-                settle(r, |v| match v {
+                calls.clear();
+                let r = race(
+                    setup::prepare(clients, &mut plan, &calls),
+                    signals,
+                    deadline(now),
+                )
+                .await;
+                settle(r, calls.names(), |v| match v {
                     Ok(arn) => {
                         td_arn = arn;
                         Observation::SetupDone
@@ -179,7 +200,7 @@ where
                 if matches!(r, Raced::Done(_)) {
                     inflight = None;
                 }
-                settle(r, |v| match v.and_then(answered) {
+                settle(r, vec!["ecs:RunTask"], |v| match v.and_then(answered) {
                     Ok(task) => {
                         let seen = TaskSeen::from_task(&task);
                         info!(task = %seen.arn, "task started");
@@ -203,7 +224,7 @@ where
                     pace.timer(opts.cleanup),
                 )
                 .await;
-                settle(r, Observation::CleanedUp)
+                settle(r, Calls::new(), Observation::CleanedUp)
             }
             Step::Stop {
                 ref arn,
@@ -216,7 +237,7 @@ where
                     pace.timer(opts.cleanup),
                 )
                 .await;
-                settle(r, |v| {
+                settle(r, vec!["ecs:StopTask"], |v| {
                     Observation::CleanedUp(v.map(|()| Some(arn.clone())).map_err(|f| f.to_string()))
                 })
             }
@@ -228,7 +249,7 @@ where
                     deadline(now),
                 )
                 .await;
-                settle(r, |v| match v {
+                settle(r, vec!["ecs:DescribeTasks"], |v| match v {
                     Ok(tasks) => match tasks.into_iter().next() {
                         Some(t) => {
                             let status = t.last_status().unwrap_or("?").to_owned();
@@ -257,7 +278,7 @@ where
             }
             Step::LookupEni(ref id) => {
                 let r = race(tasks::eni(clients, id), signals, deadline(now)).await;
-                settle(r, |v| match v {
+                settle(r, vec!["ec2:DescribeNetworkInterfaces"], |v| match v {
                     Ok(Some(e)) => Observation::Eni {
                         public_ip: net::public_ip(&e).map(str::to_owned),
                         private_ip: e.private_ip_address().map(str::to_owned),
@@ -268,28 +289,28 @@ where
             }
             Step::Sleep(d) => {
                 let r = race(pace.sleep(d), signals, deadline(now)).await;
-                settle(r, |()| Observation::Slept)
+                settle(r, Calls::new(), |()| Observation::Slept)
             }
-            Step::Health => {
+            Step::Probe {
+                ref hostport,
+                ref path,
+            } => {
                 progress.borrow_mut().finish();
-                let ip = m.public_ip.clone().or_else(|| m.private_ip.clone());
-                let ports = public_ports(&plan);
-                let services = ip.as_deref().map(|ip| urls(ip, &ports)).unwrap_or_default();
-                match (&plan.vanish.health_path, services.first(), opts.wait) {
-                    (Some(path), Some((_, url)), Some(limit)) => {
-                        let r = race(
-                            health::health(url, path, limit, opts),
-                            signals,
-                            deadline(now),
-                        )
-                        .await;
-                        settle(r, |v| match v {
-                            Ok(()) => Observation::HealthPassed,
-                            Err(f) => Observation::HealthFailed(f.message),
-                        })
+                let r = race(
+                    health::probe(hostport, path, health::PROBE_BOUND, pace),
+                    signals,
+                    deadline(now),
+                )
+                .await;
+                settle(r, Calls::new(), |p| {
+                    let url = format!("http://{hostport}{path}");
+                    if p.passed() {
+                        info!(%url, answer = ?p, "health check passed");
+                    } else {
+                        debug!(%url, answer = ?p, "health check not passing yet");
                     }
-                    _ => Observation::HealthPassed,
-                }
+                    Observation::Probed(p)
+                })
             }
             Step::Replace => {
                 progress.borrow_mut().finish();
@@ -298,13 +319,14 @@ where
                         .as_ref()
                         .map(replace::order)
                         .unwrap_or((None, m.task.clone().unwrap_or_default()));
+                    calls.clear();
                     let r = race(
-                        replace::converge(clients, &cluster, &name, &own),
+                        replace::converge(clients, &cluster, &name, &own, &calls),
                         signals,
                         deadline(now),
                     )
                     .await;
-                    settle(r, |v| match v {
+                    settle(r, calls.names(), |v| match v {
                         Ok(stopped) => {
                             replaced = stopped;
                             Observation::Replaced
@@ -318,7 +340,7 @@ where
             Step::Follow => {
                 let arn = m.task.clone().unwrap_or_default();
                 let r = race(follow(arn), signals, std::future::pending()).await;
-                settle(r, |v| match v {
+                settle(r, Calls::new(), |v| match v {
                     Ok(exit) => Observation::Followed(exit),
                     Err(e) => Observation::CallFailed(match e.downcast::<Failure>() {
                         Ok(f) => f,
@@ -334,7 +356,7 @@ where
                     &cluster,
                     td_arn,
                     replaced,
-                    opts.wait.is_some(),
+                    !opts.no_wait,
                 ))));
             }
             Step::Exit(e) => return Ok(Ended::Exit(e)),

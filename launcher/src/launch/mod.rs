@@ -3,20 +3,26 @@
 //! following to the end, for `run`. Independent of where the Plan came from.
 //!
 //! Files, one job each: `machine` (the pure state machine), `drive` (its
-//! effectful shell), `setup` (network + task definition, concurrently),
+//! effectful shell), `calls` (the AWS calls in flight, for the deadline's
+//! message), `setup` (network + task definition, concurrently),
 //! `replace` (converging replacement), `token` (client token + launch tag),
-//! `identity` and `plan_file` (what a Plan must be), `health`,
+//! `identity` and `plan_file` (what a Plan must be), `health` (one probe),
 //! `crash_logs`, `options`. Time goes through `crate::pace`.
 //!
 //! Invariants:
 //! - Polls DescribeTasks itself (not the SDK waiter), backing off 1 s → 5 s;
 //!   all waiting goes through `Pace`, so tests run on virtual time.
-//! - `--wait` bounds the whole launch, setup included; STOPPED is exit 1 with
-//!   the stop report and crash logs; AWS errors exit 3; the deadline exit 4;
-//!   SIGINT 130 and SIGTERM 143, after stopping the task when it is not
-//!   RUNNING yet (always, for `run`), naming it either way.
+//! - `--wait` bounds the whole launch, setup included. Under `--no-wait` it
+//!   still bounds setup, RunTask, the one look after it and replacement
+//!   (its default, 10m, applies when only `--no-wait` is given). `vanish
+//!   run` has no deadline (`wait: None`): it follows its task to the end.
+//! - STOPPED is exit 1 with the stop report and crash logs; AWS errors exit
+//!   3; the deadline exit 4; SIGINT 130 and SIGTERM 143, after stopping the
+//!   task when it is not RUNNING yet (always, for `run`), naming it either
+//!   way.
 //! - Older tasks of the same name are stopped only after the new one is up.
 
+pub mod calls;
 pub mod crash_logs;
 pub mod drive;
 pub mod health;
@@ -33,7 +39,6 @@ use std::future::Future;
 pub use crate::apps::names;
 pub use crate::pace::Pace;
 pub use drive::Ended;
-pub use health::http_status;
 pub use options::UpOptions;
 pub use plan_file::read_plan;
 

@@ -1,8 +1,11 @@
 //! How `up` behaves apart from the Plan: waits, replacement, polling, the
 //! client token, time and progress.
 //!
-//! Invariant: `UpOptions::new` holds the documented defaults (wait 10m, IP
+//! Invariants: `UpOptions::new` holds the documented defaults (wait 10m, IP
 //! wait 30s, polls 1 s → 5 s, replace on, 30 crash log lines, cleanup 15 s).
+//! `wait` is the deadline of the whole launch and applies under `no_wait`
+//! too (setup, RunTask, the one look after it, replacement); only `None`
+//! (`vanish run`, which follows its task to the end) has no deadline.
 
 use std::time::Duration;
 
@@ -15,8 +18,12 @@ pub struct UpOptions {
     /// Lines of each crashed container's log shown when the task stops
     /// before it is up (0: `--no-logs`).
     pub crash_log_lines: usize,
-    /// `None`: `--no-wait` (one look at the task, no polling).
+    /// The deadline of the whole launch (`--wait`), `--no-wait` included;
+    /// `None`: none (`vanish run`).
     pub wait: Option<Duration>,
+    /// `--no-wait`: one look at the task after RunTask, no polling, no
+    /// health check (`wait` still bounds what is done).
+    pub no_wait: bool,
     pub replace: bool,
     pub stop_on_failure: bool,
     /// After RUNNING, how long to keep looking for a public IP.
@@ -38,6 +45,7 @@ impl UpOptions {
         UpOptions {
             crash_log_lines: CRASH_LOG_LINES,
             wait: Some(Duration::from_secs(600)),
+            no_wait: false,
             replace: true,
             stop_on_failure: false,
             ip_wait: Duration::from_secs(30),

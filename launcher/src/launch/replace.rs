@@ -11,12 +11,15 @@
 //!   launch tag (`token::launched_at`).
 //! - A failed StopTask is a warning, never the launch's failure: the new
 //!   app is up and its outputs are published.
+//! - Each call is listed in the `Tracker` while in flight (for a deadline
+//!   that cuts it short).
 
 use std::time::SystemTime;
 
 use aws_sdk_ecs::types::Task;
 use tracing::{info, warn};
 
+use super::calls::Tracker;
 use crate::aws::{Clients, ecs};
 use crate::contract::TAG_NAME;
 use crate::exit::Failure;
@@ -56,8 +59,14 @@ pub async fn converge(
     cluster: &str,
     name: &str,
     own: &Order,
+    calls: &Tracker,
 ) -> Result<Vec<String>, Failure> {
-    let tasks = ecs::list_vanish_tasks(&clients.ecs, cluster).await?;
+    let tasks = calls
+        .during(
+            "ecs:ListTasks/DescribeTasks",
+            ecs::list_vanish_tasks(&clients.ecs, cluster),
+        )
+        .await?;
     let same: Vec<(String, Order)> = tasks
         .iter()
         .filter(|t| {
@@ -70,7 +79,8 @@ pub async fn converge(
     let mut stopped = Vec::new();
     let reason = format!("replaced by {}", short_id(&own.1));
     for arn in older(&same, own) {
-        match ecs::stop_task(&clients.ecs, cluster, arn, &reason).await {
+        let stop = ecs::stop_task(&clients.ecs, cluster, arn, &reason);
+        match calls.during("ecs:StopTask", stop).await {
             Ok(()) => {
                 info!(task = %arn, "replaced the previous task");
                 stopped.push(arn.to_owned());

@@ -7,16 +7,23 @@
 //!   DescribeSubnets → DescribeSecurityGroups, or DescribeTaskDefinition →
 //!   RegisterTaskDefinition).
 //! - A failure of either is the setup's failure; nothing is launched.
+//! - Each AWS call (or chain of them) is listed in the `Tracker` while in
+//!   flight, so that a deadline can name what it cut short.
 
 use tracing::info;
 
+use super::calls::Tracker;
 use crate::aws::{Clients, ec2, ecs, tasks};
 use crate::churn;
 use crate::exit::{Exit, Failure};
 use crate::plan::Plan;
 
 /// Resolves the network into `plan` and returns the task definition ARN to run.
-pub async fn prepare(clients: &Clients, plan: &mut Plan) -> Result<String, Failure> {
+pub async fn prepare(
+    clients: &Clients,
+    plan: &mut Plan,
+    calls: &Tracker,
+) -> Result<String, Failure> {
     let Plan {
         register_task_definition,
         run_task,
@@ -24,8 +31,8 @@ pub async fn prepare(clients: &Clients, plan: &mut Plan) -> Result<String, Failu
     } = plan;
     let net = &mut run_task.network_configuration.awsvpc_configuration;
     let (network, td) = tokio::join!(
-        resolve_network(clients, net),
-        register_without_churn(clients, register_task_definition)
+        resolve_network(clients, net, calls),
+        register_without_churn(clients, register_task_definition, calls)
     );
     network?;
     td
@@ -35,11 +42,17 @@ pub async fn prepare(clients: &Clients, plan: &mut Plan) -> Result<String, Failu
 pub async fn resolve_network(
     clients: &Clients,
     net: &mut crate::plan::model::AwsVpcConfiguration,
+    calls: &Tracker,
 ) -> Result<(), Failure> {
     if !net.subnets.is_empty() {
         return Ok(());
     }
-    let d = ec2::default_network(&clients.ec2).await?;
+    let d = calls
+        .during(
+            "ec2:DescribeVpcs/DescribeSubnets/DescribeSecurityGroups",
+            ec2::default_network(&clients.ec2),
+        )
+        .await?;
     info!(
         vpc = %d.vpc_id,
         subnets = %d.subnets.join(","),
@@ -58,8 +71,15 @@ pub async fn resolve_network(
 pub async fn register_without_churn(
     clients: &Clients,
     wanted: &crate::plan::model::RegisterTaskDefinition,
+    calls: &Tracker,
 ) -> Result<String, Failure> {
-    match tasks::current_task_definition(clients, &wanted.family).await? {
+    let current = calls
+        .during(
+            "ecs:DescribeTaskDefinition",
+            tasks::current_task_definition(clients, &wanted.family),
+        )
+        .await?;
+    match current {
         Some((model, arn)) => {
             let diff = churn::diff(wanted, &model);
             if diff.is_empty() && !arn.is_empty() {
@@ -72,7 +92,12 @@ pub async fn register_without_churn(
             info!(family = %wanted.family, "first launch of this family: registering the task definition");
         }
     }
-    ecs::register(&clients.ecs, wanted).await
+    calls
+        .during(
+            "ecs:RegisterTaskDefinition",
+            ecs::register(&clients.ecs, wanted),
+        )
+        .await
 }
 
 /// RunTask's `failures[]` as an exit-1 failure with one line per reason.
