@@ -24,6 +24,7 @@ use crate::output;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::spec::SpecArgs;
+use crate::stdout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -38,7 +39,7 @@ pub struct Args {
     /// Launch this Plan (JSON, as `vanish render` prints it) instead of a spec.
     #[arg(long, env = "VANISH_PLAN", value_name = "FILE")]
     pub plan: Option<PathBuf>,
-    /// How long to wait for RUNNING (and the health check).
+    /// Bound on the whole of `up`: setup, RunTask, RUNNING and the health check (also with --no-wait).
     #[arg(long, env = "VANISH_WAIT", value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
     pub wait: Duration,
     /// Return right after RunTask, without waiting for RUNNING (--wait still bounds setup and RunTask).
@@ -120,8 +121,8 @@ pub async fn run(global: &Global, args: Args, signals: &mut Signals) -> anyhow::
     let outcome = launch::up(&clients, plan, opts, signals).await?;
 
     match args.output {
-        Format::Text => print!("{}", output::text(&outcome, SystemTime::now())),
-        Format::Json => print!("{}", output::json(&outcome)),
+        Format::Text => stdout::print(&output::text(&outcome, SystemTime::now()))?,
+        Format::Json => stdout::print(&output::json(&outcome))?,
     }
     if let Some(p) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
         append(&p, &output::github_output(&outcome))?;
