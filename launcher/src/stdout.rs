@@ -17,7 +17,7 @@ pub fn print(text: &str) -> std::io::Result<()> {
     }
 }
 
-/// [`print`] with a newline.
+/// [`print()`] with a newline.
 pub fn println(text: &str) -> std::io::Result<()> {
     print(&format!("{text}\n"))
 }
