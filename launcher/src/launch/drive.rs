@@ -25,7 +25,7 @@ use aws_sdk_ecs::types::Task;
 use tracing::{debug, info, warn};
 
 use super::calls::Tracker;
-use super::machine::{Calls, Config, HealthCheck, Machine, Observation, Step, TaskSeen};
+use super::machine::{Calls, Config, HealthCheck, Machine, Observation, Step, TaskSeen, probe_url};
 use super::token::TAG_LAUNCH;
 use super::{UpOptions, crash_logs, health, replace, setup};
 use crate::aws::{Clients, ecs, tasks};
@@ -303,7 +303,7 @@ where
                 )
                 .await;
                 settle(r, Calls::new(), |p| {
-                    let url = format!("http://{hostport}{path}");
+                    let url = probe_url(hostport, path);
                     if p.passed() {
                         info!(%url, answer = ?p, "health check passed");
                     } else {

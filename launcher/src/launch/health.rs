@@ -27,7 +27,7 @@ pub async fn probe(hostport: &str, path: &str, bound: Duration, pace: &Pace) -> 
 }
 
 /// One plain HTTP/1.1 GET: the status code, or why there is none.
-pub async fn http_status(hostport: &str, path: &str) -> Result<u16, String> {
+async fn http_status(hostport: &str, path: &str) -> Result<u16, String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(hostport)
         .await

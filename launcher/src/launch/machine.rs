@@ -107,6 +107,11 @@ pub struct TaskSeen {
     pub private_ip: Option<String>,
 }
 
+/// The URL a health probe GETs.
+pub fn probe_url(hostport: &str, path: &str) -> String {
+    format!("http://{hostport}{path}")
+}
+
 /// What one health probe got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
@@ -493,7 +498,7 @@ impl Machine {
             }
             (P::Health, O::Timeout(_)) => {
                 let url = match self.probe() {
-                    Some(Step::Probe { hostport, path }) => format!("http://{hostport}{path}"),
+                    Some(Step::Probe { hostport, path }) => probe_url(&hostport, &path),
                     _ => "the health path".into(),
                 };
                 let mut f = Failure::new(
