@@ -337,6 +337,16 @@ fn helper_image(tag: &str) -> String {
 }
 
 /// The review app's row of `vanish ls` (the host's own build), or "".
+/// `moto_fixture.py` playing AWS's part in the pipeline's region and cluster.
+fn fixture(endpoint: &str) -> Command {
+    let mut cmd = Command::new(python());
+    cmd.arg(workspace_root().join("tests/support/moto_fixture.py"))
+        .arg(endpoint)
+        .env("MOTO_FIXTURE_REGION", REGION)
+        .env("MOTO_FIXTURE_CLUSTER", CLUSTER);
+    cmd
+}
+
 fn ls_row(moto: &Moto, name: &str) -> String {
     let out = run(
         vanish_at(&moto.endpoint, &moto.dir)
@@ -375,16 +385,13 @@ fn review_sweep_and_stop_jobs_run_in_the_cli_image_against_moto() {
     let moto = Moto::start();
     let region = |args: &[&str]| {
         let out = run(
-            Command::new(python())
-                .arg(workspace_root().join("tests/support/moto_region.py"))
-                .args([moto.moto_endpoint.as_str(), REGION])
-                .args(args),
+            fixture(&moto.moto_endpoint).args(args),
             Duration::from_secs(120),
         );
-        assert_eq!(out.code(), 0, "moto_region.py {args:?}: {out:?}");
+        assert_eq!(out.code(), 0, "moto_fixture.py {args:?}: {out:?}");
         out.stdout.trim().to_string()
     };
-    region(&["cluster", CLUSTER]);
+    region(&["cluster"]);
     let net = region(&["net"]);
     let net: Vec<&str> = net.split(' ').collect();
     let sts_log = moto.dir.join("sts.jsonl");
@@ -443,28 +450,20 @@ fn review_sweep_and_stop_jobs_run_in_the_cli_image_against_moto() {
 
     // review: `vanish up`, while the fixture plays AWS's part (the public IP).
     let child = job("review", "merge_request_event");
-    let mut eip = Command::new(python())
-        .arg(workspace_root().join("tests/support/moto_region.py"))
-        .args([
-            moto.moto_endpoint.as_str(),
-            REGION,
-            "eip",
-            CLUSTER,
-            "mr-42",
-            "240",
-        ])
+    let mut eip = fixture(&moto.moto_endpoint)
+        .args(["eip", "mr-42", "240"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn moto_region.py eip");
+        .expect("spawn moto_fixture.py eip");
     let review = wait(child, Duration::from_secs(480));
     if review.code() != 0 {
         let _ = eip.kill();
         panic!("the review job failed: {review:?}");
     }
     let eip = wait(eip, Duration::from_secs(60));
-    assert_eq!(eip.code(), 0, "moto_region.py eip: {eip:?}");
+    assert_eq!(eip.code(), 0, "moto_fixture.py eip: {eip:?}");
     let ip = eip.stdout.trim().to_string();
     let url = format!("http://{ip}:80");
     let dotenv = std::fs::read_to_string(

@@ -1,7 +1,11 @@
 """Fixture helper for the moto end-to-end tests: plays AWS's part where moto lacks it.
 
 Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
-  setup                       create the default cluster; hold tasks RUNNING
+Environment: MOTO_FIXTURE_REGION (default us-east-1) and MOTO_FIXTURE_CLUSTER
+(default "default") name the region and the cluster every command works in.
+  setup                       create the cluster; hold tasks RUNNING
+  cluster                     create the cluster only
+  net                         print "SUBNET_A SUBNET_B SECURITY_GROUP" of the default VPC
   eip NAME [TIMEOUT]          wait for the vanish task named NAME, associate an
                               Elastic IP with its ENI, print the IP
   spawn COUNT PREFIX EXPIRES  run COUNT vanish-tagged tasks (names PREFIX-i)
@@ -19,6 +23,7 @@ Usage: python moto_fixture.py ENDPOINT COMMAND [ARGS...]
                               task NAME (as EC2 forgets an ENI when its task stops)
 """
 import json
+import os
 import sys
 import time
 import urllib.request
@@ -26,7 +31,9 @@ import urllib.request
 import boto3
 
 endpoint, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+region = os.environ.get("MOTO_FIXTURE_REGION") or "us-east-1"
+cluster = os.environ.get("MOTO_FIXTURE_CLUSTER") or "default"
+kw = dict(endpoint_url=endpoint, region_name=region,
           aws_access_key_id="testing", aws_secret_access_key="testing")
 ecs = boto3.client("ecs", **kw)
 ec2 = boto3.client("ec2", **kw)
@@ -47,10 +54,10 @@ def default_net():
 
 
 def tasks_named(name):
-    arns = ecs.list_tasks(cluster="default", startedBy="vanish")["taskArns"]
+    arns = ecs.list_tasks(cluster=cluster, startedBy="vanish")["taskArns"]
     out = []
     for i in range(0, len(arns), 100):
-        for t in ecs.describe_tasks(cluster="default", tasks=arns[i:i + 100], include=["TAGS"])["tasks"]:
+        for t in ecs.describe_tasks(cluster=cluster, tasks=arns[i:i + 100], include=["TAGS"])["tasks"]:
             tags = {x["key"]: x["value"] for x in t.get("tags", [])}
             if tags.get("vanish:name") == name and t["lastStatus"] == "RUNNING":
                 out.append(t)
@@ -66,9 +73,15 @@ def eni_of(task):
 
 
 if cmd == "setup":
-    ecs.create_cluster(clusterName="default")
+    ecs.create_cluster(clusterName=cluster)
     moto_api("/moto-api/state-manager/set-transition",
              {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}})
+elif cmd == "cluster":
+    ecs.create_cluster(clusterName=cluster)
+elif cmd == "net":
+    subnets, sgs = default_net()
+    subnets.sort()
+    print(subnets[0], subnets[1], sgs[0])
 elif cmd == "release":
     # Let tasks move on: each DescribeTasks advances RUNNING -> DEACTIVATING -> ... -> STOPPED.
     moto_api("/moto-api/state-manager/set-transition",
@@ -83,7 +96,7 @@ elif cmd == "eip":
         if fresh:
             break
         if time.time() > deadline:
-            sys.exit(f"no task named {name} without a public IP appeared")
+            sys.exit(f"no RUNNING task named {name} without a public IP appeared in {cluster}")
         time.sleep(0.1)
     alloc = ec2.allocate_address(Domain="vpc")
     ec2.associate_address(AllocationId=alloc["AllocationId"], NetworkInterfaceId=eni_of(fresh[0]))
@@ -98,7 +111,7 @@ elif cmd == "spawn":
     subnets, sgs = default_net()
     for i in range(count):
         ecs.run_task(
-            cluster="default", taskDefinition="vanish-fixture", launchType="FARGATE",
+            cluster=cluster, taskDefinition="vanish-fixture", launchType="FARGATE",
             startedBy="vanish",
             networkConfiguration={"awsvpcConfiguration": {"subnets": subnets[:1], "securityGroups": sgs,
                                                            "assignPublicIp": "ENABLED"}},
@@ -106,7 +119,7 @@ elif cmd == "spawn":
                   {"key": "vanish:expires-at", "value": expires},
                   {"key": "vanish:ttl", "value": "1h"}])
 elif cmd == "status":
-    t = ecs.describe_tasks(cluster="default", tasks=[args[0]])["tasks"][0]
+    t = ecs.describe_tasks(cluster=cluster, tasks=[args[0]])["tasks"][0]
     print(t["lastStatus"])
 elif cmd == "logapp":
     name = args[0]
@@ -115,20 +128,20 @@ elif cmd == "logapp":
     def c(n):
         return {"name": n, "image": "busybox", "memory": 256, "essential": True,
                 "logConfiguration": {"logDriver": "awslogs", "options": {
-                    "awslogs-group": group, "awslogs-region": "us-east-1",
+                    "awslogs-group": group, "awslogs-region": region,
                     "awslogs-stream-prefix": name}}}
     ecs.register_task_definition(
         family=f"vanish-{name}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
         cpu="256", memory="512", containerDefinitions=[c("web"), c("worker")])
     subnets, sgs = default_net()
     t = ecs.run_task(
-        cluster="default", taskDefinition=f"vanish-{name}", launchType="FARGATE", startedBy="vanish",
+        cluster=cluster, taskDefinition=f"vanish-{name}", launchType="FARGATE", startedBy="vanish",
         networkConfiguration={"awsvpcConfiguration": {"subnets": subnets[:1], "securityGroups": sgs}},
         tags=[{"key": "vanish:name", "value": name}])["tasks"][0]
     print(t["taskArn"])
 elif cmd == "put":
     arn, service, base = args[0], args[1], int(args[2])
-    td = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["taskDefinitionArn"]
+    td = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]["taskDefinitionArn"]
     cd = next(x for x in ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]["containerDefinitions"]
               if x["name"] == service)
     opts = cd["logConfiguration"]["options"]
@@ -150,7 +163,7 @@ elif cmd == "put":
         sys.exit(f"events rejected: {r['rejectedLogEventsInfo']}")
 elif cmd == "bulk":
     arn, service, base, n = args[0], args[1], int(args[2]), int(args[3])
-    td = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["taskDefinitionArn"]
+    td = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]["taskDefinitionArn"]
     cd = next(x for x in ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]["containerDefinitions"]
               if x["name"] == service)
     opts = cd["logConfiguration"]["options"]
@@ -174,7 +187,7 @@ elif cmd == "iso":
     import datetime
     print(datetime.datetime.fromtimestamp(int(args[0]), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 elif cmd == "stop":
-    ecs.stop_task(cluster="default", task=args[0], reason="fixture stop")
+    ecs.stop_task(cluster=cluster, task=args[0], reason="fixture stop")
     moto_api("/moto-api/state-manager/set-transition",
              {"model_name": "ecs::task", "transition": {"progression": "immediate"}})
 elif cmd == "drop-eni":
